@@ -1,0 +1,53 @@
+import { AbortError, isMlkitError, type MlkitError, TimeoutError, type TimeoutKind } from './errors.ts';
+
+/** The typed error for an aborted signal: its reason when that is an mlkit error, else AbortError. */
+export function abortErrorOf(signal: AbortSignal): MlkitError {
+  const reason = signal.reason;
+  if (isMlkitError(reason)) return reason;
+  return new AbortError(undefined, { cause: reason });
+}
+
+/** Throw the typed abort/timeout error if `signal` has fired. */
+export function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw abortErrorOf(signal);
+}
+
+export interface Deadline {
+  /** Fires when the caller's signal fires or the deadline passes (reason: a TimeoutError). */
+  readonly signal: AbortSignal;
+  /** Clears the timer; call when the work ends. */
+  clear(): void;
+}
+
+/**
+ * A signal that follows `parent` and also fires after `timeoutMs` with a TimeoutError of `kind`.
+ * Uses AbortSignal.any so no listener is left on the parent (no MaxListenersExceededWarning).
+ */
+export function deadline(parent: AbortSignal | undefined, timeoutMs: number | undefined, kind: TimeoutKind): Deadline {
+  if (timeoutMs === undefined || !Number.isFinite(timeoutMs)) {
+    return { signal: parent ?? new AbortController().signal, clear() {} };
+  }
+  const controller = new AbortController();
+  const timer = setTimeout(() => {
+    controller.abort(new TimeoutError(`No result within ${timeoutMs} ms (${kind} timeout)`, { kind, timeoutMs }));
+  }, timeoutMs);
+  (timer as { unref?: () => void }).unref?.();
+  const signal = parent ? AbortSignal.any([parent, controller.signal]) : controller.signal;
+  return { signal, clear: () => clearTimeout(timer) };
+}
+
+/** Resolve after `ms`, or reject at once with the typed error when `signal` fires. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(abortErrorOf(signal));
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(abortErrorOf(signal!));
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}

@@ -1,0 +1,101 @@
+import { abortErrorOf, deadline } from './abort.ts';
+import { isMlkitError, UnsupportedError } from './errors.ts';
+import type { Capabilities, Model, ModelEvent, RunOptions } from './model.ts';
+import type { ChunkOf, OutputOf, ParsedInputOf, Task } from './tasks/task.ts';
+import { parseInput } from './validate.ts';
+
+/** What an implementation receives with each call. */
+export interface CallContext {
+  /** Fires when the caller aborts or the call's `timeoutMs` passes; its reason is the typed error. */
+  readonly signal: AbortSignal;
+  readonly options: RunOptions;
+  /** Send an event to the caller's and the model's listeners. */
+  emit(event: ModelEvent): void;
+}
+
+/** The parts a provider writes; `defineModel` adds validation, deadlines, events and lifecycle. */
+export interface ModelImplementation<T extends Task> {
+  id: string;
+  task: T;
+  capabilities: Capabilities;
+  run(input: ParsedInputOf<T>, context: CallContext): Promise<OutputOf<T>>;
+  stream?(input: ParsedInputOf<T>, context: CallContext): AsyncIterable<ChunkOf<T>>;
+  dispose?(): Promise<void> | void;
+  /** Listener for every call's events (in addition to `RunOptions.onEvent`). */
+  onEvent?: (event: ModelEvent) => void;
+}
+
+/**
+ * Build a Model from an implementation. Every model, hosted or local, goes through here, so every
+ * model validates input before any work, honours `signal` and `timeoutMs`, rejects calls after
+ * `dispose()`, and reports failures as typed mlkit errors.
+ */
+export function defineModel<T extends Task>(impl: ModelImplementation<T>): Model<T> {
+  let disposed: Promise<void> | undefined;
+
+  function begin(input: unknown, options: RunOptions = {}) {
+    if (disposed) throw new UnsupportedError(`Model ${impl.id} was disposed; create a new one to run it again`);
+    const parsed = parseInput(impl.task.input, input) as ParsedInputOf<T>;
+    if (options.signal?.aborted) throw abortErrorOf(options.signal);
+    const limit = deadline(options.signal, options.timeoutMs, 'total');
+    const emit = (event: ModelEvent) => {
+      impl.onEvent?.(event);
+      options.onEvent?.(event);
+    };
+    const context: CallContext = { signal: limit.signal, options, emit };
+    return { parsed, context, limit };
+  }
+
+  function typed(error: unknown, signal: AbortSignal): unknown {
+    if (signal.aborted && !isMlkitError(error)) return abortErrorOf(signal);
+    if (signal.aborted && isMlkitError(error) && error.code === 'abort') return abortErrorOf(signal);
+    return error;
+  }
+
+  return {
+    specificationVersion: 1,
+    id: impl.id,
+    task: impl.task.name,
+    capabilities: impl.capabilities,
+
+    async run(input, options) {
+      const { parsed, context, limit } = begin(input, options);
+      const started = performance.now();
+      try {
+        const output = await impl.run(parsed, context);
+        context.emit({ type: 'result', modelId: impl.id, durationMs: performance.now() - started });
+        return output;
+      } catch (error) {
+        throw typed(error, context.signal);
+      } finally {
+        limit.clear();
+      }
+    },
+
+    stream(input, options) {
+      if (!impl.stream) {
+        throw new UnsupportedError(`Task ${impl.task.name} does not stream; call run() instead`);
+      }
+      const { parsed, context, limit } = begin(input, options);
+      const source = impl.stream(parsed, context);
+      const started = performance.now();
+      return {
+        async *[Symbol.asyncIterator]() {
+          try {
+            for await (const chunk of source) yield chunk;
+            context.emit({ type: 'result', modelId: impl.id, durationMs: performance.now() - started });
+          } catch (error) {
+            throw typed(error, context.signal);
+          } finally {
+            limit.clear();
+          }
+        },
+      };
+    },
+
+    dispose() {
+      disposed ??= Promise.resolve().then(() => impl.dispose?.());
+      return disposed;
+    },
+  };
+}

@@ -1,0 +1,17 @@
+/**
+ * @mlkit/core — one Model interface over hosted AI APIs and self-run models.
+ * Contracts (Model, tasks, errors), remote providers and composition.
+ */
+export { abortErrorOf, deadline, sleep, throwIfAborted } from './abort.ts';
+export { type CallContext, defineModel, type ModelImplementation } from './define-model.ts';
+export * from './errors.ts';
+export { type Capabilities, isModel, type Model, type ModelEvent, type RunOptions } from './model.ts';
+export {
+  type CreateModelOptions,
+  createModel,
+  type ModelProvider,
+  registeredSchemes,
+  registerProvider,
+} from './registry.ts';
+export * from './tasks/index.ts';
+export { parseInput } from './validate.ts';

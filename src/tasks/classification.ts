@@ -1,0 +1,35 @@
+import { z } from 'zod';
+import { defineTask } from './task.ts';
+import { Usage } from './usage.ts';
+
+export const ClassificationInput = z.union([
+  /** Text classification: sentiment, spam, intent, ... */
+  z.strictObject({ text: z.union([z.string(), z.array(z.string()).min(1)]) }),
+  /** Tabular classification: one numeric feature row per item (iris, fraud, ...). */
+  z.strictObject({ rows: z.array(z.array(z.number()).min(1)).min(1) }),
+]);
+export type ClassificationInput = z.input<typeof ClassificationInput>;
+
+export const Prediction = z.object({
+  label: z.string(),
+  /** Probability (or score) of `label`. */
+  score: z.number(),
+  /** Every label's probability (or score). */
+  scores: z.record(z.string(), z.number()),
+});
+export type Prediction = z.infer<typeof Prediction>;
+
+export const ClassificationOutput = z.object({
+  /** One prediction per text or row, in input order. */
+  predictions: z.array(Prediction),
+  usage: Usage,
+});
+export type ClassificationOutput = z.infer<typeof ClassificationOutput>;
+
+/** Texts or feature rows in, one {label, score, scores} per item out. */
+export const classification = defineTask({
+  name: 'classification',
+  input: ClassificationInput,
+  output: ClassificationOutput,
+});
+export type ClassificationTask = typeof classification;

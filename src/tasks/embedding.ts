@@ -1,0 +1,22 @@
+import { z } from 'zod';
+import { defineTask } from './task.ts';
+import { Usage } from './usage.ts';
+
+export const EmbeddingInput = z.strictObject({
+  texts: z.array(z.string()).min(1),
+  /** Ask for shorter vectors where the model supports it (OpenAI text-embedding-3, Matryoshka models). */
+  dimensions: z.number().int().positive().optional(),
+});
+export type EmbeddingInput = z.input<typeof EmbeddingInput>;
+
+export const EmbeddingOutput = z.object({
+  /** One vector per input text, in input order. */
+  embeddings: z.array(z.instanceof(Float32Array)),
+  dimensions: z.number().int().positive(),
+  usage: Usage,
+});
+export type EmbeddingOutput = z.infer<typeof EmbeddingOutput>;
+
+/** Texts in, one Float32Array vector per text out. */
+export const embedding = defineTask({ name: 'embedding', input: EmbeddingInput, output: EmbeddingOutput });
+export type EmbeddingTask = typeof embedding;

@@ -1,0 +1,35 @@
+import type { z } from 'zod';
+
+/**
+ * A task is data: a name plus zod schemas for its input, output and (if it streams) chunk.
+ * Remote and local implementations validate against the same schemas, so their outputs are
+ * interchangeable by construction.
+ */
+export interface Task<
+  Name extends string = string,
+  Input extends z.ZodType = z.ZodType,
+  Output extends z.ZodType = z.ZodType,
+  Chunk extends z.ZodType | undefined = z.ZodType | undefined,
+> {
+  readonly name: Name;
+  readonly input: Input;
+  readonly output: Output;
+  /** Present for tasks that stream. */
+  readonly chunk: Chunk;
+}
+
+/** What a caller passes to `run()` / `stream()` (defaults may be omitted). */
+export type InputOf<T extends Task> = z.input<T['input']>;
+/** The input after validation and defaults: what implementations receive. */
+export type ParsedInputOf<T extends Task> = z.output<T['input']>;
+export type OutputOf<T extends Task> = z.output<T['output']>;
+export type ChunkOf<T extends Task> = T['chunk'] extends z.ZodType ? z.output<T['chunk']> : never;
+
+export function defineTask<
+  const Name extends string,
+  Input extends z.ZodType,
+  Output extends z.ZodType,
+  Chunk extends z.ZodType | undefined = undefined,
+>(task: { name: Name; input: Input; output: Output; chunk?: Chunk }): Task<Name, Input, Output, Chunk> {
+  return Object.freeze({ ...task, chunk: task.chunk as Chunk });
+}

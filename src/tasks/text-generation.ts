@@ -1,0 +1,53 @@
+import { z } from 'zod';
+import { defineTask } from './task.ts';
+import { Usage } from './usage.ts';
+
+export const ChatMessage = z.object({
+  role: z.enum(['system', 'user', 'assistant']),
+  content: z.string(),
+});
+export type ChatMessage = z.infer<typeof ChatMessage>;
+
+const sampling = {
+  /** Most tokens to generate. */
+  maxTokens: z.number().int().positive().optional(),
+  /** 0 = greedy. */
+  temperature: z.number().min(0).max(2).optional(),
+  topP: z.number().gt(0).max(1).optional(),
+  topK: z.number().int().positive().optional(),
+  /** Generation stops before any of these strings; they are not part of the text. */
+  stop: z.union([z.string().min(1), z.array(z.string().min(1)).max(16)]).optional(),
+  /** Same seed, same input, same model: same output (where the backend supports seeds). */
+  seed: z.number().int().optional(),
+};
+
+export const TextGenerationInput = z.union([
+  z.strictObject({ messages: z.array(ChatMessage).min(1), ...sampling }),
+  z.strictObject({ prompt: z.string(), ...sampling }),
+]);
+export type TextGenerationInput = z.input<typeof TextGenerationInput>;
+
+export const FinishReason = z.enum(['stop', 'length', 'content-filter', 'error', 'other']);
+export type FinishReason = z.infer<typeof FinishReason>;
+
+export const TextGenerationOutput = z.object({
+  text: z.string(),
+  finishReason: FinishReason,
+  usage: Usage,
+});
+export type TextGenerationOutput = z.infer<typeof TextGenerationOutput>;
+
+export const TextGenerationChunk = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('text-delta'), text: z.string() }),
+  z.object({ type: z.literal('finish'), finishReason: FinishReason, usage: Usage }),
+]);
+export type TextGenerationChunk = z.infer<typeof TextGenerationChunk>;
+
+/** Chat or prompt in, text out; streams text deltas, then one finish chunk with usage. */
+export const textGeneration = defineTask({
+  name: 'text-generation',
+  input: TextGenerationInput,
+  output: TextGenerationOutput,
+  chunk: TextGenerationChunk,
+});
+export type TextGenerationTask = typeof textGeneration;
