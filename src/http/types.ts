@@ -1,0 +1,78 @@
+import type { z } from 'zod';
+import type { ModelEvent } from '../model.ts';
+
+/** How a provider reaches its server. Every remote provider takes these (plus its own). */
+export interface TransportOptions {
+  /** Name used in errors and events, e.g. 'openai', 'vllm', 'triton'. */
+  provider: string;
+  /** Base URL every request path is joined to, e.g. 'https://api.openai.com/v1'. */
+  baseURL: string;
+  /** The API key. In Node, falls back to the environment variable `apiKeyEnvVar` when omitted. */
+  apiKey?: string;
+  /** Environment variable read (Node, Deno, Bun) when `apiKey` is omitted, e.g. 'OPENAI_API_KEY'. */
+  apiKeyEnvVar?: string;
+  /** Where the key goes: `Authorization: Bearer <key>` by default, or a custom header (e.g. 'api-key'). */
+  authHeader?: { name: string; scheme?: string };
+  /** Headers sent with every request. */
+  headers?: Record<string, string>;
+  /** A custom fetch (proxies, undici agents with longer body timeouts, test doubles). */
+  fetch?: typeof globalThis.fetch;
+  /** Retries after the first attempt for retryable failures. Default 2. */
+  maxRetries?: number;
+  /** Per-attempt limit until the response headers arrive, in ms. Default 600_000 (10 min). */
+  timeoutMs?: number;
+  /** Streams: per-attempt limit until the first event, in ms. Default: none beyond `timeoutMs`. */
+  firstChunkTimeoutMs?: number;
+  /** Streams: most ms between two events before the stream is a TimeoutError('idle'). Default 60_000. */
+  idleTimeoutMs?: number;
+  /** Backoff: base delay (default 500 ms), cap (default 8_000 ms), and the most a server's Retry-After may ask (default 60_000 ms). */
+  retry?: { baseDelayMs?: number; maxDelayMs?: number; maxRetryAfterMs?: number };
+  /** Allow a secret API key in a browser. Off by default: keys in browsers leak to every visitor. */
+  dangerouslyAllowBrowser?: boolean;
+  /** Listener for every request, retry, response and error. */
+  onEvent?: (event: ModelEvent) => void;
+  /** Model id reported in events. */
+  modelId?: string;
+}
+
+/** One logical call. Retries reuse the same idempotency key. */
+export interface RequestOptions {
+  method?: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  /** Path relative to baseURL, e.g. 'chat/completions'. */
+  path: string;
+  /** JSON body. */
+  body?: unknown;
+  signal?: AbortSignal;
+  headers?: Record<string, string>;
+  maxRetries?: number;
+  timeoutMs?: number;
+  onEvent?: (event: ModelEvent) => void;
+  /** Sent as `Idempotency-Key` on POST; minted once per logical call when omitted. */
+  idempotencyKey?: string;
+}
+
+export interface StreamRequestOptions extends RequestOptions {
+  firstChunkTimeoutMs?: number;
+  idleTimeoutMs?: number;
+}
+
+/** One server-sent event. */
+export interface SseEvent {
+  /** The `event:` field; undefined for plain `data:` messages. */
+  event: string | undefined;
+  data: string;
+  id: string | undefined;
+}
+
+export interface Transport {
+  readonly provider: string;
+  readonly baseURL: string;
+  /** Send a request, retry per policy, validate the JSON response with `schema`. */
+  json<S extends z.ZodType>(request: RequestOptions & { schema: S }): Promise<z.output<S>>;
+  /**
+   * Send a request whose response is `text/event-stream`. Retried only before its first event.
+   * Breaking out of `for await` or aborting cancels the body. A body that ends without the
+   * protocol's end marker is the caller's to judge (the provider knows its marker).
+   */
+  stream(request: StreamRequestOptions): AsyncIterable<SseEvent>;
+}
