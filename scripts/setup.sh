@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Brings a checkout to a runnable state; cheap when nothing changed. Called by ./dev and .ci/run.
+#   --browser  also make sure Debian's Chromium is installed (browser tests drive it headless).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+source scripts/toolchain.sh
+
+# Dependencies, exactly as locked. Re-run when the lockfile changed since the last install.
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "mlkit setup: npm ci" >&2
+  npm ci --no-audit --no-fund
+fi
+
+# Build every package when any source or build config is newer than the last build.
+stamp=node_modules/.mlkit-build-stamp
+if [ ! -f "$stamp" ] || [ -n "$(find src packages/*/src tsup.config.ts packages/*/tsup.config.ts package.json packages/*/package.json -newer "$stamp" -print -quit 2>/dev/null)" ]; then
+  echo "mlkit setup: build" >&2
+  npm run build --silent
+  touch "$stamp"
+fi
+
+# Tiny real ONNX models the tests and examples use (generated, never downloaded).
+node scripts/fixtures.ts
+
+if [ "${1:-}" = "--browser" ] && ! command -v chromium >/dev/null 2>&1; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    echo "mlkit setup: installing Debian chromium for the browser tests" >&2
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  else
+    echo "mlkit setup: browser tests need Chromium at /usr/bin/chromium (apt-get install chromium); they will be skipped" >&2
+  fi
+fi
