@@ -1,6 +1,7 @@
 import { abortErrorOf, deadline } from './abort.ts';
 import { isMlkitError, UnsupportedError } from './errors.ts';
 import type { Capabilities, Model, ModelEvent, RunOptions } from './model.ts';
+import type { TaskByName } from './tasks/index.ts';
 import type { ChunkOf, OutputOf, ParsedInputOf, Task } from './tasks/task.ts';
 import { parseInput } from './validate.ts';
 
@@ -30,11 +31,25 @@ export interface ModelImplementation<T extends Task> {
  * model validates input before any work, honours `signal` and `timeoutMs`, rejects calls after
  * `dispose()`, and reports failures as typed mlkit errors.
  */
+// One overload per built-in task: with a concrete task the results are typed in context, so a plain
+// `finishReason: 'stop'` or `type: 'text-delta'` in an implementation needs no `as const`.
+export function defineModel(
+  impl: ModelImplementation<TaskByName<'text-generation'>>,
+): Model<TaskByName<'text-generation'>>;
+export function defineModel(
+  impl: ModelImplementation<TaskByName<'embedding'>>,
+): Model<TaskByName<'embedding'>>;
+export function defineModel(
+  impl: ModelImplementation<TaskByName<'classification'>>,
+): Model<TaskByName<'classification'>>;
+export function defineModel(impl: ModelImplementation<TaskByName<'tensor'>>): Model<TaskByName<'tensor'>>;
+export function defineModel<T extends Task>(impl: ModelImplementation<T>): Model<T>;
 export function defineModel<T extends Task>(impl: ModelImplementation<T>): Model<T> {
   let disposed: Promise<void> | undefined;
 
   function begin(input: unknown, options: RunOptions = {}) {
-    if (disposed) throw new UnsupportedError(`Model ${impl.id} was disposed; create a new one to run it again`);
+    if (disposed)
+      throw new UnsupportedError(`Model ${impl.id} was disposed; create a new one to run it again`);
     const parsed = parseInput(impl.task.input, input) as ParsedInputOf<T>;
     if (options.signal?.aborted) throw abortErrorOf(options.signal);
     const limit = deadline(options.signal, options.timeoutMs, 'total');

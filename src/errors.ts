@@ -63,11 +63,12 @@ export class MlkitError extends Error {
     this.provider = options.provider;
     this.retryable = options.retryable ?? false;
     Object.defineProperty(this, BRAND, { value: true });
-      }
+  }
 
   /** Works across duplicate installs: true for any mlkit error of this class (or a subclass). */
   static override [Symbol.hasInstance](value: unknown): boolean {
     if (typeof value !== 'object' || value === null || !(value as any)[BRAND]) return false;
+    // biome-ignore lint/complexity/noThisInStatic: `this` is the class `instanceof` was asked about (a subclass too).
     const code = (this as unknown as { errorCode?: ErrorCode }).errorCode;
     return code === undefined || (value as { code?: unknown }).code === code;
   }

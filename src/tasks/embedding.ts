@@ -11,7 +11,13 @@ export type EmbeddingInput = z.input<typeof EmbeddingInput>;
 
 export const EmbeddingOutput = z.object({
   /** One vector per input text, in input order. */
-  embeddings: z.array(z.instanceof(Float32Array)),
+  // Any backing buffer (views into a batch output, SharedArrayBuffer), not only ArrayBuffer.
+  embeddings: z.array(
+    z.custom<Float32Array<ArrayBufferLike>>(
+      (value) => value instanceof Float32Array,
+      'expected a Float32Array',
+    ),
+  ),
   dimensions: z.number().int().positive(),
   usage: Usage,
 });

@@ -50,7 +50,9 @@ describe('errors', () => {
 
   it('redacts registered secrets and key-shaped strings from messages', () => {
     registerSecret('my-very-secret-key-123');
-    const error = new ServerError('failed with key my-very-secret-key-123 and Bearer abcdefghijklmnop and sk-proj-abcdefghijklmnopqrstu');
+    const error = new ServerError(
+      'failed with key my-very-secret-key-123 and Bearer abcdefghijklmnop and sk-proj-abcdefghijklmnopqrstu',
+    );
     expect(error.message).not.toContain('my-very-secret-key-123');
     expect(error.message).not.toContain('abcdefghijklmnop');
     expect(error.message).not.toContain('sk-proj-abcdefghijklmnopqrstu');

@@ -20,6 +20,8 @@ describe('createModel', () => {
 
   it('refuses a model whose task differs from the requested one', async () => {
     registerProvider({ scheme: 'echo2', create: () => echoModel().model });
-    await expect(createModel('echo2:x', { task: 'embedding' })).rejects.toThrow(/runs task "text-generation", not "embedding"/);
+    await expect(createModel('echo2:x', { task: 'embedding' })).rejects.toThrow(
+      /runs task "text-generation", not "embedding"/,
+    );
   });
 });

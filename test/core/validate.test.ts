@@ -33,7 +33,9 @@ describe('input validation', () => {
   });
 
   it('accepts valid inputs of every task', () => {
-    expect(parseInput(textGeneration.input, { prompt: 'hi', stop: ['\n'], seed: 1 })).toMatchObject({ prompt: 'hi' });
+    expect(parseInput(textGeneration.input, { prompt: 'hi', stop: ['\n'], seed: 1 })).toMatchObject({
+      prompt: 'hi',
+    });
     expect(parseInput(classification.input, { rows: [[1, 2]] })).toEqual({ rows: [[1, 2]] });
     expect(parseInput(classification.input, { text: ['a', 'b'] })).toEqual({ text: ['a', 'b'] });
     const t = { dtype: 'int64', shape: [2], data: new BigInt64Array([1n, 2n]) };
@@ -42,10 +44,14 @@ describe('input validation', () => {
   });
 
   it('checks tensor data length against the shape and the array type against the dtype', () => {
-    const short = invalid(tensor.input, { inputs: { x: { dtype: 'float32', shape: [2, 2], data: new Float32Array(3) } } });
+    const short = invalid(tensor.input, {
+      inputs: { x: { dtype: 'float32', shape: [2, 2], data: new Float32Array(3) } },
+    });
     expect(short.message).toContain('input.inputs.x.data');
     expect(short.message).toContain('needs 4');
-    const wrongArray = invalid(tensor.input, { inputs: { x: { dtype: 'int64', shape: [1], data: new Int32Array(1) } } });
+    const wrongArray = invalid(tensor.input, {
+      inputs: { x: { dtype: 'int64', shape: [1], data: new Int32Array(1) } },
+    });
     expect(wrongArray.issues[0]!.path).toBe('input.inputs.x.data');
   });
 });
