@@ -1,2 +1,25 @@
 /** @mlkit/core/http — the transport every remote provider uses; exported for third-party providers. */
+export { type AuthOptions, authHeaders, readEnv } from './auth.ts';
+export {
+  type ErrorBody,
+  errorFromResponse,
+  errorFromStatus,
+  parseErrorBody,
+  parseJsonResponse,
+  toTransportError,
+} from './errors.ts';
+export {
+  backoffDelayMs,
+  defaultRetryPolicy,
+  isRetryable,
+  parseRetryAfter,
+  type RetryInfo,
+  type RetryPolicy,
+  retryDelayMs,
+  withResponseHeaders,
+  withRetry,
+} from './retry.ts';
+export { readSse } from './sse.ts';
+export { type AttemptTimers, attemptTimers } from './timeouts.ts';
+export { createTransport } from './transport.ts';
 export type { RequestOptions, SseEvent, StreamRequestOptions, Transport, TransportOptions } from './types.ts';

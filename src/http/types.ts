@@ -19,14 +19,17 @@ export interface TransportOptions {
   fetch?: typeof globalThis.fetch;
   /** Retries after the first attempt for retryable failures. Default 2. */
   maxRetries?: number;
-  /** Per-attempt limit until the response headers arrive, in ms. Default 600_000 (10 min). */
+  /** Per-attempt limit until the response headers arrive (for `json()`, until its body is read), in ms. Default 600_000 (10 min). */
   timeoutMs?: number;
   /** Streams: per-attempt limit until the first event, in ms. Default: none beyond `timeoutMs`. */
   firstChunkTimeoutMs?: number;
   /** Streams: most ms between two events before the stream is a TimeoutError('idle'). Default 60_000. */
   idleTimeoutMs?: number;
-  /** Backoff: base delay (default 500 ms), cap (default 8_000 ms), and the most a server's Retry-After may ask (default 60_000 ms). */
-  retry?: { baseDelayMs?: number; maxDelayMs?: number; maxRetryAfterMs?: number };
+  /**
+   * Backoff: base delay (default 500 ms), cap (default 8_000 ms), and the most a server's Retry-After
+   * may ask (default 60_000 ms; a larger hint falls back to the backoff). `random` is the jitter source (tests).
+   */
+  retry?: { baseDelayMs?: number; maxDelayMs?: number; maxRetryAfterMs?: number; random?: () => number };
   /** Allow a secret API key in a browser. Off by default: keys in browsers leak to every visitor. */
   dangerouslyAllowBrowser?: boolean;
   /** Listener for every request, retry, response and error. */

@@ -1,0 +1,249 @@
+import ky from 'ky';
+import type { z } from 'zod';
+import { InvalidInputError, ResponseValidationError } from '../errors.ts';
+import type { ModelEvent } from '../model.ts';
+import { authHeaders } from './auth.ts';
+import { errorFromResponse, parseErrorBody, parseJsonResponse, toTransportError } from './errors.ts';
+import { defaultRetryPolicy, type RetryPolicy, withResponseHeaders, withRetry } from './retry.ts';
+import { readSse } from './sse.ts';
+import { attemptTimers } from './timeouts.ts';
+import type { RequestOptions, SseEvent, StreamRequestOptions, Transport, TransportOptions } from './types.ts';
+
+const DEFAULT_TIMEOUT_MS = 600_000;
+const DEFAULT_IDLE_TIMEOUT_MS = 60_000;
+
+/** Query parameters whose values are secrets (Gemini's `key`, SAS tokens) and stay out of events. */
+const SECRET_QUERY = /key|token|secret|sig|password|auth/i;
+
+function displayUrl(url: string): string {
+  if (!url.includes('?')) return url;
+  const parsed = new URL(url);
+  for (const name of [...parsed.searchParams.keys()]) {
+    if (SECRET_QUERY.test(name)) parsed.searchParams.set(name, '[REDACTED]');
+  }
+  return parsed.toString();
+}
+
+function newIdempotencyKey(): string {
+  const uuid =
+    globalThis.crypto?.randomUUID?.() ?? `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
+  return `mlkit-${uuid}`;
+}
+
+/**
+ * The HTTP transport every remote provider uses: ky for requests (its own retries and 10 s
+ * timeout off), p-retry for the one retry policy, typed errors, SSE streams and events.
+ *
+ * @example
+ * const http = createTransport({ provider: 'openai', baseURL: 'https://api.openai.com/v1', apiKeyEnvVar: 'OPENAI_API_KEY' });
+ * const models = await http.json({ method: 'GET', path: 'models', schema: ModelList });
+ */
+export function createTransport(options: TransportOptions): Transport {
+  const { provider } = options;
+  let baseURL: URL;
+  try {
+    baseURL = new URL(options.baseURL);
+  } catch (cause) {
+    throw new InvalidInputError(
+      `baseURL must be an absolute URL like https://api.openai.com/v1 (got "${options.baseURL}")`,
+      {
+        provider,
+        cause,
+      },
+    );
+  }
+  const root = baseURL.href.replace(/\/+$/, '');
+  const auth = authHeaders(options);
+  const policy: RetryPolicy = {
+    ...defaultRetryPolicy,
+    ...Object.fromEntries(Object.entries(options.retry ?? {}).filter(([, value]) => value !== undefined)),
+    maxRetries: options.maxRetries ?? defaultRetryPolicy.maxRetries,
+  };
+  // One retry engine per layer: ky neither retries nor times out (its 10 s default is too short for inference).
+  const api = ky.create({ retry: 0, timeout: false, throwHttpErrors: false });
+  const modelId = options.modelId ?? provider;
+
+  /** State of one logical call, shared by its attempts. */
+  function begin(request: RequestOptions, accept: string) {
+    const method = request.method ?? (request.body === undefined ? 'GET' : 'POST');
+    const maxRetries = request.maxRetries ?? policy.maxRetries;
+    if (!Number.isInteger(maxRetries) || maxRetries < 0) {
+      throw new InvalidInputError(`maxRetries must be a whole number >= 0 (got ${maxRetries})`, { provider });
+    }
+    const url = `${root}/${request.path.replace(/^\/+/, '')}`;
+    const headers = new Headers({ accept });
+    if (request.body !== undefined) headers.set('content-type', 'application/json');
+    // Minted once, so that a retried POST is not billed twice.
+    if (method === 'POST') headers.set('idempotency-key', request.idempotencyKey ?? newIdempotencyKey());
+    // Later sources win, whatever the case of their names: defaults, transport headers, auth, the call's own.
+    for (const source of [options.headers, auth, request.headers]) {
+      for (const [name, value] of Object.entries(source ?? {})) headers.set(name, value);
+    }
+    const listeners = [options.onEvent, request.onEvent].filter((listener) => listener !== undefined);
+    const emit = (event: ModelEvent) => {
+      for (const listener of listeners) {
+        try {
+          listener(event);
+        } catch {
+          // A failing listener must not fail the request it observes.
+        }
+      }
+    };
+    return {
+      method,
+      url,
+      headers,
+      // Serialised once for every attempt; a body that cannot be serialised fails before any request.
+      body: request.body === undefined ? undefined : JSON.stringify(request.body),
+      // A signal of our own that follows the caller's: backoff listeners go on it, not on theirs.
+      signal: request.signal ? AbortSignal.any([request.signal]) : undefined,
+      timeoutMs: request.timeoutMs ?? options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      policy: { ...policy, maxRetries },
+      emit,
+      onRetry: ({ attempt, delayMs, error }: { attempt: number; delayMs: number; error: unknown }) => {
+        const { message, status } = error as { message?: string; status?: number };
+        emit({ type: 'retry', modelId, attempt, delayMs, reason: message ?? String(error), status });
+      },
+    };
+  }
+  type Call = ReturnType<typeof begin>;
+
+  /** One attempt up to the response headers; a non-2xx status is thrown as its typed error. */
+  async function send(call: Call, attempt: number, signal: AbortSignal): Promise<Response> {
+    call.emit({ type: 'request', modelId, attempt, method: call.method, url: displayUrl(call.url) });
+    const started = performance.now();
+    const fetch = options.fetch ?? globalThis.fetch;
+    const response = await api(call.url, {
+      method: call.method,
+      headers: call.headers,
+      body: call.body,
+      signal,
+      // ky hands fetch a Request; we hand on its URL and headers with the string body and OUR signal.
+      // The `undici` package's fetch (custom Agents, longer body timeouts) rejects a Request made by
+      // Node's own undici, and re-sending a Request's body pipes it through extra web streams.
+      // Not `input.signal`: undici links a Request's signal to its source only through a WeakRef, so
+      // once ky's Request was garbage-collected a timeout no longer reached the body being read and
+      // the call hung (1 in ~50 stalled bodies under load; test/e2e/fault-injection.test.ts).
+      fetch: (input, init) =>
+        input instanceof Request
+          ? fetch(input.url, {
+              ...init,
+              method: input.method,
+              headers: input.headers,
+              body: call.body,
+              signal,
+            })
+          : fetch(input, init),
+    });
+    const durationMs = performance.now() - started;
+    call.emit({ type: 'response', modelId, attempt, status: response.status, durationMs });
+    if (!response.ok)
+      throw withResponseHeaders(await errorFromResponse(response, provider), response.headers);
+    return response;
+  }
+
+  async function json<S extends z.ZodType>(request: RequestOptions & { schema: S }): Promise<z.output<S>> {
+    const call = begin(request, 'application/json');
+    let attempts = 0;
+    try {
+      return await withRetry(
+        async (attempt) => {
+          attempts = attempt;
+          const timers = attemptTimers(call.signal, provider);
+          // The attempt timeout covers the body too: a non-streaming body that stalls must not hang.
+          timers.start('attempt', call.timeoutMs);
+          let phase = 'sending the request';
+          try {
+            const response = await send(call, attempt, timers.signal);
+            phase = 'reading the response body';
+            const text = await response.text();
+            return parseJsonResponse(text, request.schema, { provider, status: response.status });
+          } catch (error) {
+            throw toTransportError(error, timers.signal, provider, phase);
+          } finally {
+            timers.clear();
+          }
+        },
+        call.policy,
+        { signal: call.signal, onRetry: call.onRetry },
+      );
+    } catch (error) {
+      call.emit({ type: 'error', modelId, attempt: attempts, error: error as Error });
+      throw error;
+    }
+  }
+
+  async function* stream(request: StreamRequestOptions): AsyncGenerator<SseEvent, void, undefined> {
+    const call = begin(request, 'text/event-stream');
+    const firstChunkTimeoutMs = request.firstChunkTimeoutMs ?? options.firstChunkTimeoutMs;
+    const idleTimeoutMs = request.idleTimeoutMs ?? options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
+    let attempts = 0;
+    // Retried only up to the first event: after output has reached the caller, a retry would repeat it.
+    const opened = await withRetry(
+      async (attempt) => {
+        attempts = attempt;
+        const timers = attemptTimers(call.signal, provider);
+        timers.start('attempt', call.timeoutMs);
+        timers.start('first-chunk', firstChunkTimeoutMs);
+        let phase = 'sending the request';
+        try {
+          const response = await send(call, attempt, timers.signal);
+          timers.stop('attempt');
+          timers.start('idle', idleTimeoutMs);
+          phase = 'reading the stream';
+          if (response.headers.get('content-type')?.includes('json')) {
+            const body = parseErrorBody(await response.text());
+            throw new ResponseValidationError(
+              `${provider} answered a streaming request with JSON instead of text/event-stream: ${body.message}`,
+              { provider, status: response.status },
+            );
+          }
+          const events = readSse(response.body ?? new ReadableStream());
+          const first = await events.next();
+          timers.stop('first-chunk');
+          timers.stop('idle');
+          return { timers, events, first };
+        } catch (error) {
+          const typed = toTransportError(error, timers.signal, provider, phase);
+          timers.cancel();
+          throw typed;
+        }
+      },
+      call.policy,
+      { signal: call.signal, onRetry: call.onRetry },
+    ).catch((error: unknown) => {
+      call.emit({ type: 'error', modelId, attempt: attempts, error: error as Error });
+      throw error;
+    });
+
+    const { timers, events } = opened;
+    let next = opened.first;
+    try {
+      while (!next.done) {
+        yield next.value;
+        // The idle clock runs only while we wait on the server, not while the caller handles an event.
+        timers.start('idle', idleTimeoutMs);
+        next = await events.next();
+        timers.stop('idle');
+      }
+    } catch (error) {
+      const typed = toTransportError(error, timers.signal, provider, 'reading the stream');
+      call.emit({ type: 'error', modelId, attempt: attempts, error: typed as Error });
+      throw typed;
+    } finally {
+      timers.clear();
+      // Early exit (break, return, throw in the loop body): cancel the body and close the connection.
+      if (!next.done) {
+        await events.return();
+        timers.cancel();
+      }
+    }
+  }
+
+  return {
+    provider,
+    baseURL: root,
+    json,
+    stream: (request) => ({ [Symbol.asyncIterator]: () => stream(request) }),
+  };
+}
