@@ -5,7 +5,19 @@
 export { abortErrorOf, deadline, sleep, throwIfAborted } from './abort.ts';
 export { type CallContext, defineModel, type ModelImplementation } from './define-model.ts';
 export * from './errors.ts';
+export { createTransport } from './http/transport.ts';
 export { type Capabilities, isModel, type Model, type ModelEvent, type RunOptions } from './model.ts';
+export {
+  createOpenAICompatible,
+  type EmbeddingSettings,
+  type ListModelsOptions,
+  type ModelInfo,
+  type OpenAICompatibleProvider,
+  type OpenAICompatibleSettings,
+  openai,
+  type TextGenerationDefaults,
+  type TextGenerationSettings,
+} from './providers/openai-compatible/index.ts';
 export {
   type CreateModelOptions,
   createModel,

@@ -1,5 +1,6 @@
 import { InvalidInputError } from './errors.ts';
 import type { Model } from './model.ts';
+import { builtinProviders } from './providers/index.ts';
 import type { TaskByName, TaskName } from './tasks/index.ts';
 
 /** Options every provider understands; providers accept more (baseURL, apiKey, device, ...). */
@@ -15,7 +16,10 @@ export interface ModelProvider {
   create(id: string, options: CreateModelOptions): Model | Promise<Model>;
 }
 
-const providers = new Map<string, ModelProvider>();
+// Built-in schemes first; registerProvider() may replace them.
+const providers = new Map<string, ModelProvider>(
+  builtinProviders.map((provider) => [provider.scheme, provider]),
+);
 
 /** Make `'scheme:id'` strings of this provider resolvable by `createModel()`. */
 export function registerProvider(provider: ModelProvider): void {

@@ -1,8 +1,17 @@
-import { defineModel, embedding, type Model, textGeneration, type TextGenerationTask } from '../../src/index.ts';
 import { sleep } from '../../src/abort.ts';
+import {
+  defineModel,
+  embedding,
+  type Model,
+  type TextGenerationTask,
+  textGeneration,
+} from '../../src/index.ts';
 
 /** A deterministic in-memory text generation model: echoes the last message word by word. */
-export function echoModel(options: { delayMs?: number } = {}): { model: Model<TextGenerationTask>; calls: () => number } {
+export function echoModel(options: { delayMs?: number } = {}): {
+  model: Model<TextGenerationTask>;
+  calls: () => number;
+} {
   let calls = 0;
   const words = (input: { messages?: { content: string }[]; prompt?: string; maxTokens?: number }) => {
     const text = input.prompt ?? input.messages!.at(-1)!.content;
@@ -29,7 +38,11 @@ export function echoModel(options: { delayMs?: number } = {}): { model: Model<Te
         await sleep(options.delayMs ?? 0, signal);
         yield { type: 'text-delta', text: word };
       }
-      yield { type: 'finish', finishReason: 'stop', usage: { inputTokens: out.length, outputTokens: out.length } };
+      yield {
+        type: 'finish',
+        finishReason: 'stop',
+        usage: { inputTokens: out.length, outputTokens: out.length },
+      };
     },
   });
   return { model, calls: () => calls };

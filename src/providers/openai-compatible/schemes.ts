@@ -1,0 +1,56 @@
+/** The `openai:` and `openai-compatible:` schemes of `createModel()`. */
+import { InvalidInputError } from '../../errors.ts';
+import type { Model } from '../../model.ts';
+import type { CreateModelOptions, ModelProvider } from '../../registry.ts';
+import {
+  createOpenAICompatible,
+  type OpenAICompatibleProvider,
+  type OpenAICompatibleSettings,
+  openai,
+} from './index.ts';
+
+/** Splits createModel()'s options into the provider's settings and the model's settings. */
+function split(options: CreateModelOptions) {
+  const { task: _task, defaults, maxBatchSize, concurrency, encodingFormat, ...provider } = options;
+  return {
+    provider: provider as Partial<OpenAICompatibleSettings>,
+    model: { defaults, maxBatchSize, concurrency, encodingFormat },
+  };
+}
+
+function modelOf(
+  provider: OpenAICompatibleProvider,
+  scheme: string,
+  id: string,
+  options: CreateModelOptions,
+): Model {
+  const settings = split(options).model as never;
+  // Without a task, an id naming an embedding model ('text-embedding-3-small', 'nomic-embed-text') embeds.
+  const task = options.task ?? (/embed/i.test(id) ? 'embedding' : 'text-generation');
+  if (task === 'text-generation') return provider.textGeneration(id, settings) as Model;
+  if (task === 'embedding') return provider.embedding(id, settings) as Model;
+  throw new InvalidInputError(`"${scheme}:" models run text-generation or embedding, not "${task}"`, {
+    issues: [{ path: 'options.task', message: 'expected "text-generation" or "embedding"' }],
+  });
+}
+
+/** `openai:gpt-4o-mini` — OpenAI's API; options are OpenAICompatibleSettings plus the model's settings. */
+export const openaiScheme: ModelProvider = {
+  scheme: 'openai',
+  create: (id, options) => modelOf(openai(split(options).provider), 'openai', id, options),
+};
+
+/** `openai-compatible:my-model` with `{ baseURL }` — any OpenAI-compatible server. */
+export const openaiCompatibleScheme: ModelProvider = {
+  scheme: 'openai-compatible',
+  create(id, options) {
+    if (typeof options.baseURL !== 'string' || options.baseURL === '') {
+      throw new InvalidInputError(
+        `"openai-compatible:${id}" needs options.baseURL, the server's URL (e.g. { baseURL: 'http://127.0.0.1:8000/v1' })`,
+        { issues: [{ path: 'options.baseURL', message: 'expected a URL string' }] },
+      );
+    }
+    const settings = { name: 'openai-compatible', ...split(options).provider } as OpenAICompatibleSettings;
+    return modelOf(createOpenAICompatible(settings), 'openai-compatible', id, options);
+  },
+};
