@@ -25,7 +25,9 @@ let failures = 0;
 for (const file of files) {
   console.log(`\n=== ${file}`);
   const code = await new Promise<number>((done) => {
-    const child = spawn(process.execPath, [join(import.meta.dirname, file)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [join(import.meta.dirname, file)], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let buffered = '';
     child.stdout.on('data', (data: Buffer) => {
       process.stdout.write(data);

@@ -6,15 +6,16 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 const root = resolve(import.meta.dirname, '..');
-const packageDirs = [root, ...readdirSync(join(root, 'packages')).map((name) => join(root, 'packages', name))].filter(
-  (dir) => {
-    try {
-      return !JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).private;
-    } catch {
-      return false;
-    }
-  },
-);
+const packageDirs = [
+  root,
+  ...readdirSync(join(root, 'packages')).map((name) => join(root, 'packages', name)),
+].filter((dir) => {
+  try {
+    return !JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).private;
+  } catch {
+    return false;
+  }
+});
 const bin = (name: string) => join(root, 'node_modules', '.bin', name);
 const run = (cmd: string, args: string[], cwd = root) =>
   execFileSync(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
@@ -25,7 +26,8 @@ let failed = false;
 try {
   for (const dir of packageDirs) {
     const name = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).name as string;
-    const file = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', work], dir))[0].filename as string;
+    const file = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', work], dir))[0]
+      .filename as string;
     tarballs[name] = join(work, file);
     for (const [tool, args] of [
       ['publint', ['run', '--strict', tarballs[name]!]],

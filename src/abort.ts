@@ -23,13 +23,19 @@ export interface Deadline {
  * A signal that follows `parent` and also fires after `timeoutMs` with a TimeoutError of `kind`.
  * Uses AbortSignal.any so no listener is left on the parent (no MaxListenersExceededWarning).
  */
-export function deadline(parent: AbortSignal | undefined, timeoutMs: number | undefined, kind: TimeoutKind): Deadline {
+export function deadline(
+  parent: AbortSignal | undefined,
+  timeoutMs: number | undefined,
+  kind: TimeoutKind,
+): Deadline {
   if (timeoutMs === undefined || !Number.isFinite(timeoutMs)) {
     return { signal: parent ?? new AbortController().signal, clear() {} };
   }
   const controller = new AbortController();
   const timer = setTimeout(() => {
-    controller.abort(new TimeoutError(`No result within ${timeoutMs} ms (${kind} timeout)`, { kind, timeoutMs }));
+    controller.abort(
+      new TimeoutError(`No result within ${timeoutMs} ms (${kind} timeout)`, { kind, timeoutMs }),
+    );
   }, timeoutMs);
   (timer as { unref?: () => void }).unref?.();
   const signal = parent ? AbortSignal.any([parent, controller.signal]) : controller.signal;

@@ -58,7 +58,11 @@ function tensorOf<D extends TensorDType>(dtype: D) {
     dtype === 'string'
       ? z.array(z.string())
       : z.instanceof(TENSOR_ARRAYS[dtype as Exclude<TensorDType, 'string'>] as unknown as new () => object);
-  return z.object({ dtype: z.literal(dtype), shape, data: data as unknown as z.ZodType<TensorDataByDType[D]> });
+  return z.object({
+    dtype: z.literal(dtype),
+    shape,
+    data: data as unknown as z.ZodType<TensorDataByDType[D]>,
+  });
 }
 
 /** A named typed tensor: `data` is row-major and holds exactly product(shape) elements. */

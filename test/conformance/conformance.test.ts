@@ -9,7 +9,10 @@ runConformance('in-memory echo text generation', {
     const { model, calls } = echoModel();
     return { model, backendCalls: calls };
   },
-  inputs: [{ prompt: 'one two three', temperature: 0 }, { messages: [{ role: 'user', content: 'a b' }], maxTokens: 1 }],
+  inputs: [
+    { prompt: 'one two three', temperature: 0 },
+    { messages: [{ role: 'user', content: 'a b' }], maxTokens: 1 },
+  ],
 });
 
 runConformance('in-memory histogram embedding', {

@@ -31,10 +31,20 @@ export interface ConformanceOptions<T extends Task> {
 }
 
 const DEFAULT_INVALID: Record<string, unknown[]> = {
-  'text-generation': [{}, { prompt: 42 }, { messages: [] }, { messages: [{ role: 'bot', content: 'x' }] }, { prompt: 'x', maxTokens: -1 }],
+  'text-generation': [
+    {},
+    { prompt: 42 },
+    { messages: [] },
+    { messages: [{ role: 'bot', content: 'x' }] },
+    { prompt: 'x', maxTokens: -1 },
+  ],
   embedding: [{}, { texts: [] }, { texts: 'not an array' }, { texts: [1, 2] }],
   classification: [{}, { text: 7 }, { rows: [] }, { rows: [['a']] }],
-  tensor: [{}, { inputs: { x: { dtype: 'float32', shape: [2], data: [1, 2] } } }, { inputs: { x: { dtype: 'float32', shape: [3], data: new Float32Array(2) } } }],
+  tensor: [
+    {},
+    { inputs: { x: { dtype: 'float32', shape: [2], data: [1, 2] } } },
+    { inputs: { x: { dtype: 'float32', shape: [3], data: new Float32Array(2) } } },
+  ],
 };
 
 async function collect<C>(iterable: AsyncIterable<C>): Promise<C[]> {
@@ -96,16 +106,23 @@ export function runConformance<T extends Task>(name: string, options: Conformanc
       const before = subject.backendCalls();
       const controller = new AbortController();
       controller.abort();
-      const error = await subject.model.run(options.inputs[0]!, { signal: controller.signal }).catch((e: unknown) => e);
+      const error = await subject.model
+        .run(options.inputs[0]!, { signal: controller.signal })
+        .catch((e: unknown) => e);
       expectCode(error, 'abort');
       expect(subject.backendCalls()).toBe(before);
     });
 
     if (task.chunk) {
       it('streams chunks that match the chunk schema and concatenate to run()', async () => {
-        if (!subject.model.capabilities.streaming) return expect(subject.model.capabilities.streaming).toBe(false);
+        if (!subject.model.capabilities.streaming)
+          return expect(subject.model.capabilities.streaming).toBe(false);
         for (const input of options.inputs) {
-          const output = (await subject.model.run(input)) as { text: string; finishReason: string; usage: any };
+          const output = (await subject.model.run(input)) as {
+            text: string;
+            finishReason: string;
+            usage: any;
+          };
           const chunks = (await collect(subject.model.stream(input))) as ChunkOf<T>[] as any[];
           for (const chunk of chunks) {
             const parsed = task.chunk!.safeParse(chunk);
@@ -114,7 +131,10 @@ export function runConformance<T extends Task>(name: string, options: Conformanc
           const last = chunks.at(-1);
           expect(last?.type).toBe('finish');
           expect(chunks.filter((c) => c.type === 'finish')).toHaveLength(1);
-          const text = chunks.filter((c) => c.type === 'text-delta').map((c) => c.text).join('');
+          const text = chunks
+            .filter((c) => c.type === 'text-delta')
+            .map((c) => c.text)
+            .join('');
           expect(text).toBe(output.text);
           expect(last.finishReason).toBe(output.finishReason);
           expect(last.usage.inputTokens).toBe(output.usage.inputTokens);
@@ -123,7 +143,8 @@ export function runConformance<T extends Task>(name: string, options: Conformanc
       });
 
       it('stops a stream with AbortError when aborted after the first chunk', async () => {
-        if (!subject.model.capabilities.streaming) return expect(subject.model.capabilities.streaming).toBe(false);
+        if (!subject.model.capabilities.streaming)
+          return expect(subject.model.capabilities.streaming).toBe(false);
         const controller = new AbortController();
         const seen: unknown[] = [];
         const error = await (async () => {
