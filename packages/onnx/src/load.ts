@@ -1,0 +1,160 @@
+import {
+  abortErrorOf,
+  defineModel,
+  type Model,
+  type ModelImplementation,
+  ModelLoadError,
+  type Task,
+  type TaskByName,
+  type TaskName,
+} from '@mlkit/core';
+import { findModelFile, type ModelFolder, readFolder } from './folder.ts';
+import { inferTask } from './infer-task.ts';
+import { type LoadOptions, resolveOptions } from './options.ts';
+import type { Runtime } from './runtime.ts';
+import { createSession, type Session, type ValueInfo } from './session.ts';
+import { type ModelSource, openSource } from './source.ts';
+import { classificationTask } from './tasks/classification.ts';
+import type { TaskContext, TaskRunner } from './tasks/context.ts';
+import { embeddingTask } from './tasks/embedding.ts';
+import { tensorTask } from './tasks/tensor.ts';
+import { textGenerationTask } from './tasks/text-generation.ts';
+
+/** What `describe()` tells about a loaded model: where it came from, where it runs and why. */
+export interface OnnxModelInfo {
+  id: string;
+  task: TaskName;
+  /** The model file inside its folder, when it came from one. */
+  modelFile: string | undefined;
+  device: string;
+  /** Why this device was chosen, e.g. "auto: WASM because navigator.gpu is not available". */
+  deviceReason: string;
+  inputs: ValueInfo[];
+  outputs: ValueInfo[];
+  /** Milliseconds from `loadModel()` to a ready session. */
+  loadMs: number;
+  /** Session runs so far. */
+  runs: number;
+  /** Micro-batched runs so far (classification, embedding). */
+  batches: number;
+}
+
+/** A Model of this package: the mlkit contract plus `describe()`. */
+export type OnnxModel<T extends Task = Task> = Model<T> & {
+  /** Where the model came from, where it runs and why, and its inputs and outputs. */
+  describe(): OnnxModelInfo;
+};
+
+const BUILDERS: { [N in TaskName]: (context: TaskContext) => TaskRunner<TaskByName<N>> } = {
+  tensor: tensorTask,
+  classification: classificationTask,
+  embedding: embeddingTask,
+  'text-generation': textGenerationTask,
+};
+
+/** A model whose task was read from its folder: narrow it with `model.task === 'embedding'`, say. */
+export type AnyOnnxModel = { [N in TaskName]: OnnxModel<TaskByName<N>> }[TaskName];
+
+/** The signature of `loadModel`, bound to a runtime by index.node.ts / index.web.ts. */
+export interface LoadModel {
+  /** Load as `task` (typed); fails with a ModelLoadError when the model cannot serve it. */
+  <N extends TaskName>(
+    source: ModelSource,
+    options: LoadOptions & { task: N },
+  ): Promise<OnnxModel<TaskByName<N>>>;
+  /** Load with the task read from config.json / the graph; the result is a union to narrow by `task`. */
+  (source: ModelSource, options?: LoadOptions & { task?: TaskName }): Promise<AnyOnnxModel>;
+}
+
+/** Build `loadModel` for one runtime. */
+export function createLoader(runtime: Runtime): LoadModel {
+  return async function loadModel(source: ModelSource, rawOptions?: LoadOptions): Promise<never> {
+    const started = performance.now();
+    const options = resolveOptions(rawOptions);
+    const signal = options.signal;
+    const checkAbort = () => {
+      if (signal?.aborted) throw abortErrorOf(signal);
+    };
+    checkAbort();
+    const files = await openSource(source, runtime, options);
+    const folder: ModelFolder = files.bytes ? {} : await readFolder(files);
+    checkAbort();
+    let modelFile: string | undefined;
+    let model: string | Uint8Array;
+    const externalData: { path: string; data: Uint8Array }[] = [];
+    if (files.bytes) {
+      model = files.bytes;
+    } else {
+      modelFile = options.modelFile ?? files.modelFile ?? (await findModelFile(files, options.dtype));
+      if (files.pathOf) {
+        model = files.pathOf(modelFile); // onnxruntime reads the file and its external data itself
+      } else {
+        const bytes = await files.read(modelFile);
+        if (!bytes) throw new ModelLoadError(`${files.label}: no model file ${modelFile}`);
+        model = bytes;
+        // Models over 2 GB keep their weights in a side file (Optimum: model.onnx_data).
+        const dataName = `${modelFile}_data`;
+        const data = await files.read(dataName);
+        if (data) externalData.push({ path: dataName.split('/').pop()!, data });
+      }
+    }
+    checkAbort();
+    const ort = await runtime.loadOrt();
+    const choice = await runtime.chooseDevice(options.device);
+    const session = await createSession(ort, {
+      model,
+      label: files.label,
+      queue: runtime.concurrentRuns ? options.queue : true,
+      failureHint: choice.failureHint,
+      sessionOptions: {
+        executionProviders: choice.executionProviders,
+        graphOptimizationLevel: options.graphOptimizationLevel,
+        ...runtime.threadOptions(ort, options.threads),
+        ...(externalData.length > 0 ? { externalData } : {}),
+      },
+    });
+    let runner: TaskRunner<Task>;
+    try {
+      checkAbort();
+      const task = options.task ?? inferTask(folder, session);
+      const context: TaskContext = { session, folder, options, label: files.label, device: choice.device };
+      runner = BUILDERS[task](context) as unknown as TaskRunner<Task>;
+    } catch (error) {
+      await session.release().catch(() => undefined);
+      throw error;
+    }
+    return buildModel(runner, session, {
+      id: `onnx:${files.label}`,
+      modelFile,
+      device: choice.device,
+      deviceReason: choice.reason,
+      loadMs: performance.now() - started,
+    }) as never;
+  };
+}
+
+function buildModel(
+  runner: TaskRunner<Task>,
+  session: Session,
+  info: { id: string; modelFile: string | undefined; device: string; deviceReason: string; loadMs: number },
+): OnnxModel {
+  const implementation: ModelImplementation<Task> = {
+    id: info.id,
+    task: runner.task,
+    capabilities: { ...runner.capabilities, local: true, device: info.device },
+    run: runner.run,
+    dispose: () => session.release(),
+  };
+  if (runner.stream) implementation.stream = runner.stream;
+  const model = defineModel(implementation);
+  return Object.assign(model, {
+    describe: (): OnnxModelInfo => ({
+      ...info,
+      task: runner.task.name as TaskName,
+      inputs: [...session.inputs.values()],
+      outputs: [...session.outputs.values()],
+      runs: session.runs,
+      batches: runner.batches?.() ?? 0,
+    }),
+  });
+}

@@ -1,0 +1,59 @@
+import { parseInput, tasks } from '@mlkit/core';
+import { z } from 'zod';
+
+/** A download's progress: bytes so far and the total when the server sent a length. */
+export const ProgressEvent = z.object({ file: z.string(), loaded: z.number(), total: z.number().optional() });
+export type ProgressEvent = z.infer<typeof ProgressEvent>;
+
+/** ONNX weight variants by file-name suffix, as Optimum and transformers.js name them. */
+export const DType = z.enum(['fp32', 'fp16', 'q8', 'int8', 'uint8', 'q4', 'q4f16', 'bnb4']);
+export type DType = z.infer<typeof DType>;
+
+export const LoadOptions = z.object({
+  /** The task to run; inferred from config.json and the model's outputs when omitted. */
+  task: z.enum(Object.keys(tasks) as [keyof typeof tasks, ...(keyof typeof tasks)[]]).optional(),
+  /** `auto`: WebGPU when an adapter exists (browser), else WASM (browser) or CPU (Node). */
+  device: z.enum(['auto', 'cpu', 'wasm', 'webgpu', 'cuda']).default('auto'),
+  /** Intra-op threads (Node) or WASM threads (browser, needs cross-origin isolation). */
+  threads: z.number().int().positive().optional(),
+  graphOptimizationLevel: z.enum(['disabled', 'basic', 'extended', 'all']).default('all'),
+  /** Which weight file of a folder to load (`model_fp16.onnx`, `model_quantized.onnx`, ...); fp32 first by default. */
+  dtype: DType.optional(),
+  /** A model file inside the folder, e.g. `onnx/model_q4.onnx`; overrides `dtype`. */
+  modelFile: z.string().optional(),
+  onProgress: z.custom<(event: ProgressEvent) => void>((v) => typeof v === 'function').optional(),
+  /** Downloads cache: a directory (Node) or a Cache API name (browser); `false` turns caching off. */
+  cacheDir: z.union([z.string(), z.literal(false)]).optional(),
+  /** Labels by class index; default: config.json `id2label`. */
+  labels: z.array(z.string()).min(1).optional(),
+  /** Embedding pooling; default: sentence-transformers `1_Pooling/config.json`, else mean. */
+  pooling: z.enum(['mean', 'cls', 'last']).optional(),
+  /** L2-normalise embeddings (default true). */
+  normalize: z.boolean().optional(),
+  /** Most tokens per text; longer texts are truncated. Default: the tokenizer's or model's limit. */
+  maxLength: z.number().int().positive().optional(),
+  /** A Jinja chat template that replaces the model's own. */
+  chatTemplate: z.string().optional(),
+  /** Micro-batching of concurrent calls (classification, embedding); `false` runs each call alone. */
+  batching: z
+    .union([
+      z.literal(false),
+      z.object({
+        /** How long the first waiting call waits for others, in ms. */
+        windowMs: z.number().nonnegative().default(2),
+        /** Most items (texts or rows) per run. */
+        maxBatch: z.number().int().positive().default(32),
+      }),
+    ])
+    .default({ windowMs: 2, maxBatch: 32 }),
+  /** Run one call at a time per session (always on with onnxruntime-web, which cannot run a session twice at once). */
+  queue: z.boolean().default(true),
+  signal: z.custom<AbortSignal>((v) => typeof v === 'object' && v !== null && 'aborted' in v).optional(),
+});
+/** Options of `loadModel()`. */
+export type LoadOptions = z.input<typeof LoadOptions>;
+export type ResolvedOptions = z.output<typeof LoadOptions>;
+
+export function resolveOptions(options: LoadOptions | undefined): ResolvedOptions {
+  return parseInput(LoadOptions, options ?? {}, 'options');
+}

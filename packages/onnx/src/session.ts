@@ -1,0 +1,109 @@
+import { ModelLoadError } from '@mlkit/core';
+import type { Ort, OrtSession, OrtSessionOptions, OrtTensor } from './ort.ts';
+import { RunQueue } from './queue.ts';
+
+/** What the model declares about one input or output. */
+export interface ValueInfo {
+  name: string;
+  /** Element type ('float32', 'int64', ...); undefined for non-tensors (sequences, maps). */
+  type: string | undefined;
+  /** Dimensions: numbers are fixed, strings symbolic; undefined when the model does not say. */
+  shape: (number | string)[] | undefined;
+}
+
+function infoOf(names: readonly string[], metadata: OrtSession['inputMetadata']): Map<string, ValueInfo> {
+  const out = new Map<string, ValueInfo>();
+  names.forEach((name, index) => {
+    const meta = metadata?.find((m) => m.name === name) ?? metadata?.[index];
+    if (!meta?.isTensor) {
+      out.set(name, { name, type: meta ? undefined : 'unknown', shape: undefined });
+      return;
+    }
+    // onnxruntime reports both a scalar and an unknown shape as []: treat [] as unknown.
+    out.set(name, { name, type: meta.type, shape: meta.shape.length > 0 ? [...meta.shape] : undefined });
+  });
+  return out;
+}
+
+/** Describe a value as `name float32 [batch, 4]` for error messages. */
+export function describeValue(info: ValueInfo): string {
+  const shape = info.shape ? `[${info.shape.map((d) => (d === '' ? '?' : d)).join(', ')}]` : '[?]';
+  return `${info.name} ${info.type ?? 'non-tensor'} ${shape}`;
+}
+
+/**
+ * One onnxruntime session with its input/output metadata, a run queue and a run counter.
+ * Every run goes through here so that a session never runs twice at once where that is not allowed.
+ */
+export class Session {
+  readonly ort: Ort;
+  readonly inputs: Map<string, ValueInfo>;
+  readonly outputs: Map<string, ValueInfo>;
+  /** Runs started so far. */
+  runs = 0;
+  readonly #session: OrtSession;
+  readonly #queue: RunQueue | undefined;
+
+  constructor(ort: Ort, session: OrtSession, queue: boolean) {
+    this.ort = ort;
+    this.#session = session;
+    this.inputs = infoOf(session.inputNames, session.inputMetadata);
+    this.outputs = infoOf(session.outputNames, session.outputMetadata);
+    this.#queue = queue ? new RunQueue(1) : undefined;
+  }
+
+  get inputNames(): readonly string[] {
+    return this.#session.inputNames;
+  }
+
+  get outputNames(): readonly string[] {
+    return this.#session.outputNames;
+  }
+
+  /** Run the model; waits for its turn when the session is queued. */
+  run(feeds: Record<string, OrtTensor>, fetches?: readonly string[], signal?: AbortSignal) {
+    if (!this.#queue) return this.#run(feeds, fetches);
+    return this.#queue.run(() => this.#run(feeds, fetches), signal);
+  }
+
+  #run(feeds: Record<string, OrtTensor>, fetches: readonly string[] | undefined) {
+    this.runs++;
+    return fetches ? this.#session.run(feeds, fetches) : this.#session.run(feeds);
+  }
+
+  release(): Promise<void> {
+    return this.#session.release();
+  }
+}
+
+export interface CreateSessionOptions {
+  /** Model bytes, or a file path (Node) that onnxruntime reads itself (external data included). */
+  model: string | Uint8Array;
+  /** Names the model in errors. */
+  label: string;
+  sessionOptions: OrtSessionOptions;
+  queue: boolean;
+  /** Added to the error when the session cannot start (device advice). */
+  failureHint?: string | undefined;
+}
+
+/** Create a session; a file that is not an ONNX model is a ModelLoadError naming it. */
+export async function createSession(ort: Ort, options: CreateSessionOptions): Promise<Session> {
+  let session: OrtSession;
+  try {
+    session = await ort.InferenceSession.create(options.model, options.sessionOptions);
+  } catch (error) {
+    const message = String((error as Error)?.message ?? error);
+    const providers = options.sessionOptions.executionProviders?.map((p) =>
+      typeof p === 'string' ? p : p.name,
+    );
+    const hint = /protobuf|parse|load model|invalid|model_path/i.test(message)
+      ? 'is not a valid ONNX model'
+      : `could not be loaded (execution providers: ${providers?.join(', ') ?? 'default'})`;
+    const advice = options.failureHint && !hint.startsWith('is not') ? ` — ${options.failureHint}` : '';
+    throw new ModelLoadError(`${options.label} ${hint}: ${message.split('\n')[0]}${advice}`, {
+      cause: error,
+    });
+  }
+  return new Session(ort, session, options.queue);
+}

@@ -1,0 +1,25 @@
+import type { CallContext, Capabilities, ChunkOf, OutputOf, ParsedInputOf, Task } from '@mlkit/core';
+import type { ModelFolder } from '../folder.ts';
+import type { ResolvedOptions } from '../options.ts';
+import type { Session } from '../session.ts';
+
+/** What every task builder gets: the loaded session, the folder's files and the options. */
+export interface TaskContext {
+  session: Session;
+  folder: ModelFolder;
+  options: ResolvedOptions;
+  /** Names the model in errors. */
+  label: string;
+  /** Where the session runs: 'cpu', 'wasm', 'webgpu', 'cuda'. */
+  device: string;
+}
+
+/** A task's implementation before `defineModel` adds validation, deadlines and lifecycle. */
+export interface TaskRunner<T extends Task> {
+  task: T;
+  capabilities: Omit<Capabilities, 'local' | 'device'>;
+  run(input: ParsedInputOf<T>, context: CallContext): Promise<OutputOf<T>>;
+  stream?(input: ParsedInputOf<T>, context: CallContext): AsyncIterable<ChunkOf<T>>;
+  /** Micro-batched runs so far (batching tasks). */
+  batches?(): number;
+}

@@ -1,0 +1,128 @@
+import { type EmbeddingTask, embedding, InvalidInputError, ModelLoadError, type Usage } from '@mlkit/core';
+import { MicroBatcher } from '../batcher.ts';
+import type { OrtTensor } from '../ort.ts';
+import { normalizeInPlace, type Pooling, poolingFromConfig, poolRow } from '../pooling.ts';
+import { describeValue } from '../session.ts';
+import { floatSlice } from '../tensors.ts';
+import { loadTokenizer, padBatch } from '../tokenizer.ts';
+import type { TaskContext, TaskRunner } from './context.ts';
+
+interface Embedded {
+  vector: Float32Array<ArrayBuffer>;
+  tokens: number;
+}
+
+const TOKEN_OUTPUTS = ['last_hidden_state', 'token_embeddings', 'hidden_states'];
+const POOLED_OUTPUTS = ['sentence_embedding', 'embeddings', 'text_embeds'];
+
+/** The `embedding` task: tokenizer, padded batches, pooling with the attention mask, optional L2 normalisation. */
+export function embeddingTask({
+  session,
+  folder,
+  options,
+  label,
+  device,
+}: TaskContext): TaskRunner<EmbeddingTask> {
+  const idsInput = session.inputs.get('input_ids');
+  if (!idsInput) {
+    throw new ModelLoadError(
+      `${label}: an embedding model needs an int64 input_ids input; found inputs ${[...session.inputs.values()].map(describeValue).join(', ')}`,
+    );
+  }
+  const outputs = [...session.outputs.values()];
+  const configured = poolingFromConfig(folder.poolingConfig);
+  if (configured === 'unsupported' && !options.pooling) {
+    throw new ModelLoadError(
+      `${label}: 1_Pooling/config.json asks for a pooling mode this package does not do (max, sqrt-len or weighted mean); pass { pooling: 'mean' | 'cls' | 'last' }`,
+    );
+  }
+  const pooled = options.pooling ? undefined : outputs.find((o) => POOLED_OUTPUTS.includes(o.name));
+  const tokenLevel =
+    outputs.find((o) => TOKEN_OUTPUTS.includes(o.name)) ?? outputs.find((o) => (o.shape?.length ?? 0) === 3);
+  const output = pooled ?? tokenLevel;
+  if (!output) {
+    throw new ModelLoadError(
+      `${label}: an embedding model needs a token-level output [batch, sequence, hidden] (last_hidden_state) or a pooled one (sentence_embedding); found ${outputs.map(describeValue).join(', ')}`,
+    );
+  }
+  const pooling: Pooling = options.pooling ?? (configured as Pooling | undefined) ?? 'mean';
+  const normalize = options.normalize ?? true;
+  const tokenizer = loadTokenizer(folder, label, options.maxLength);
+  const ort = session.ort;
+  const fetches = [output.name];
+  const wantsTypes = session.inputs.has('token_type_ids');
+  const wantsMask = session.inputs.has('attention_mask');
+
+  async function runBatch(texts: string[], signal?: AbortSignal): Promise<Embedded[]> {
+    const rows = new Array<number[]>(texts.length);
+    for (let i = 0; i < texts.length; i++) rows[i] = tokenizer.encode(texts[i]!);
+    const padded = padBatch(rows, tokenizer.padId);
+    const dims = [padded.batch, padded.length];
+    const feeds: Record<string, OrtTensor> = { input_ids: new ort.Tensor('int64', padded.inputIds, dims) };
+    if (wantsMask) feeds.attention_mask = new ort.Tensor('int64', padded.attentionMask, dims);
+    if (wantsTypes)
+      feeds.token_type_ids = new ort.Tensor('int64', new BigInt64Array(padded.inputIds.length), dims);
+    const result = (await session.run(feeds, fetches, signal))[output!.name]!;
+    const out = new Array<Embedded>(texts.length);
+    if (result.dims.length === 2) {
+      const size = result.dims[1]!;
+      for (let r = 0; r < texts.length; r++) {
+        out[r] = {
+          vector: Float32Array.from(floatSlice(result, r * size, size)),
+          tokens: padded.lengths[r]!,
+        };
+      }
+    } else {
+      const [, sequence, size] = result.dims as [number, number, number];
+      const hidden = floatSlice(result, 0, result.data.length);
+      for (let r = 0; r < texts.length; r++) {
+        out[r] = {
+          vector: poolRow(hidden, r, sequence, size, padded.lengths[r]!, pooling),
+          tokens: padded.lengths[r]!,
+        };
+      }
+    }
+    if (normalize) for (const item of out) normalizeInPlace(item.vector);
+    return out;
+  }
+
+  const batcher =
+    options.batching === false
+      ? undefined
+      : new MicroBatcher<string, Embedded>({ ...options.batching, runBatch: (t) => runBatch(t) });
+
+  return {
+    task: embedding,
+    capabilities: {
+      streaming: false,
+      batching: true,
+      maxBatch: options.batching ? options.batching.maxBatch : undefined,
+    },
+    batches: () => batcher?.runs ?? 0,
+    async run({ texts, dimensions }, { signal }) {
+      const started = performance.now();
+      const embedded = batcher ? await batcher.add(texts, signal) : await runBatch(texts, signal);
+      let embeddings = embedded.map((e) => e.vector);
+      const size = embeddings[0]!.length;
+      if (dimensions !== undefined && dimensions !== size) {
+        if (dimensions > size) {
+          throw new InvalidInputError(
+            `Invalid input — input.dimensions: this model's vectors have ${size} dimensions`,
+            {
+              issues: [{ path: 'input.dimensions', message: `at most ${size} (got ${dimensions})` }],
+            },
+          );
+        }
+        // Matryoshka-style: keep the leading dimensions, then re-normalise.
+        embeddings = embeddings.map((v) => {
+          const cut = v.slice(0, dimensions);
+          return normalize ? normalizeInPlace(cut) : cut;
+        });
+      }
+      let inputTokens = 0;
+      for (const e of embedded) inputTokens += e.tokens;
+      const usage: Usage = { inputTokens, durationMs: performance.now() - started, device };
+      return { embeddings, dimensions: embeddings[0]!.length, usage };
+    },
+  };
+}

@@ -1,0 +1,136 @@
+import { Tokenizer } from '@huggingface/tokenizers';
+import { ModelLoadError } from '@mlkit/core';
+import type { ModelFolder } from './folder.ts';
+
+type Json = Record<string, unknown>;
+
+/** A special token's text: configs hold a string or an AddedToken object `{content, ...}`. */
+export function tokenText(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  if (value && typeof value === 'object' && typeof (value as { content?: unknown }).content === 'string') {
+    return (value as { content: string }).content;
+  }
+  return undefined;
+}
+
+/** A tokenizer with the ids and limits the tasks need. */
+export interface TextTokenizer {
+  readonly tokenizer: Tokenizer;
+  /** Id used to pad batches. */
+  readonly padId: number;
+  /** Ids of special (added, `special: true`) tokens. */
+  readonly specialIds: ReadonlySet<number>;
+  /** Most tokens per sequence, from the options, the tokenizer or the model config. */
+  readonly maxLength: number;
+  /** Token text by special-token name (bos_token, eos_token, ...), for chat templates. */
+  readonly specialTokens: Record<string, string>;
+  idOf(token: string | undefined): number | undefined;
+  /** Ids of `text`, with the model's special tokens unless told otherwise, cut to `maxLength`. */
+  encode(text: string, addSpecialTokens?: boolean): number[];
+}
+
+const SPECIAL_KEYS = [
+  'bos_token',
+  'eos_token',
+  'unk_token',
+  'sep_token',
+  'pad_token',
+  'cls_token',
+  'mask_token',
+];
+
+/** Build the tokenizer of a folder; the task needs one, so a folder without tokenizer.json is a ModelLoadError. */
+export function loadTokenizer(folder: ModelFolder, label: string, maxLengthOption?: number): TextTokenizer {
+  if (!folder.tokenizerJson) {
+    throw new ModelLoadError(
+      `${label}: this task needs a tokenizer, but the model has no tokenizer.json (expected beside config.json)`,
+    );
+  }
+  const config: Json = folder.tokenizerConfig ?? {};
+  let tokenizer: Tokenizer;
+  try {
+    tokenizer = new Tokenizer(folder.tokenizerJson, config);
+  } catch (error) {
+    throw new ModelLoadError(`${label}: cannot read tokenizer.json (${(error as Error).message})`, {
+      cause: error,
+    });
+  }
+  const idOf = (token: string | undefined) =>
+    token === undefined ? undefined : tokenizer.token_to_id(token);
+  const specialTokens: Record<string, string> = {};
+  for (const key of SPECIAL_KEYS) {
+    const text = tokenText(config[key]);
+    if (text !== undefined) specialTokens[key] = text;
+  }
+  const specialIds = new Set<number>();
+  for (const [id, token] of tokenizer.get_added_tokens_decoder()) if (token.special) specialIds.add(id);
+  const padding = (folder.tokenizerJson as { padding?: { pad_id?: number } }).padding;
+  const padId =
+    idOf(specialTokens.pad_token) ??
+    padding?.pad_id ??
+    idOf(specialTokens.eos_token) ??
+    (folder.config?.pad_token_id as number) ??
+    0;
+  const maxLength = Math.min(
+    maxLengthOption ?? Number.POSITIVE_INFINITY,
+    limit(config.model_max_length),
+    limit(folder.config?.max_position_embeddings ?? folder.config?.n_positions),
+  );
+  return {
+    tokenizer,
+    padId,
+    specialIds,
+    maxLength,
+    specialTokens,
+    idOf,
+    encode(text, addSpecialTokens = true) {
+      const ids = tokenizer.encode(text, { add_special_tokens: addSpecialTokens }).ids;
+      if (ids.length <= maxLength) return ids;
+      // Cut the text, not the closing special token ([SEP], </s>) the model was trained to see.
+      const last = ids[ids.length - 1]!;
+      if (addSpecialTokens && specialIds.has(last)) {
+        const cut = ids.slice(0, maxLength - 1);
+        cut.push(last);
+        return cut;
+      }
+      return ids.slice(0, maxLength);
+    },
+  };
+}
+
+// tokenizer_config.json says 1e30 for "no limit".
+function limit(value: unknown): number {
+  return typeof value === 'number' && value > 0 && value < 1e9 ? value : Number.POSITIVE_INFINITY;
+}
+
+/** Padded int64 input tensors' data for a batch of id lists (right padding). */
+export interface PaddedBatch {
+  batch: number;
+  length: number;
+  inputIds: BigInt64Array;
+  attentionMask: BigInt64Array;
+  /** Real tokens per row. */
+  lengths: number[];
+}
+
+export function padBatch(rows: number[][], padId: number): PaddedBatch {
+  let length = 0;
+  for (const row of rows) if (row.length > length) length = row.length;
+  length = Math.max(length, 1);
+  const batch = rows.length;
+  const inputIds = new BigInt64Array(batch * length);
+  const attentionMask = new BigInt64Array(batch * length);
+  const pad = BigInt(padId);
+  const lengths: number[] = new Array(batch);
+  for (let r = 0; r < batch; r++) {
+    const row = rows[r]!;
+    const base = r * length;
+    for (let i = 0; i < row.length; i++) {
+      inputIds[base + i] = BigInt(row[i]!);
+      attentionMask[base + i] = 1n;
+    }
+    if (pad !== 0n) inputIds.fill(pad, base + row.length, base + length);
+    lengths[r] = row.length;
+  }
+  return { batch, length, inputIds, attentionMask, lengths };
+}
