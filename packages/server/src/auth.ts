@@ -1,0 +1,39 @@
+import { HttpError } from './errors.ts';
+
+async function sha256(text: string): Promise<Uint8Array> {
+  return new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text)));
+}
+
+/**
+ * Bearer API-key check in constant time: the presented key and every accepted key are compared
+ * as SHA-256 digests (fixed length, so the length of a key leaks nothing), byte by byte without
+ * an early exit, and against every accepted key, so timing tells neither how much matched nor which.
+ * Returns the error to answer, or undefined when the key is accepted. Keys never reach a message.
+ */
+export function createKeyCheck(
+  keys: readonly string[],
+): (authorization: string | null) => Promise<HttpError | undefined> {
+  let digests: Promise<Uint8Array[]> | undefined;
+  return async (authorization) => {
+    const match = authorization?.match(/^Bearer\s+(\S+)\s*$/i);
+    if (!match) {
+      return new HttpError(401, 'Missing API key: send the header "Authorization: Bearer <key>"', {
+        code: 'missing_api_key',
+        headers: { 'WWW-Authenticate': 'Bearer' },
+      });
+    }
+    digests ??= Promise.all(keys.map(sha256));
+    const presented = await sha256(match[1]!);
+    let accepted = 0;
+    for (const digest of await digests) {
+      let difference = 0;
+      for (let i = 0; i < digest.length; i++) difference |= digest[i]! ^ presented[i]!;
+      accepted |= difference === 0 ? 1 : 0;
+    }
+    if (accepted === 1) return undefined;
+    return new HttpError(403, 'The API key is not accepted by this server', {
+      code: 'invalid_api_key',
+      headers: { 'WWW-Authenticate': 'Bearer error="invalid_token"' },
+    });
+  };
+}

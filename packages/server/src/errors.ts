@@ -1,0 +1,122 @@
+import { type InvalidInputIssue, isMlkitError, type MlkitError } from '@mlkit/core';
+
+export interface HttpErrorOptions {
+  /** Machine-readable kind, e.g. 'invalid_json', 'model_not_found', 'queue_full'. */
+  code?: string;
+  /** Paths into the request that failed validation. */
+  issues?: InvalidInputIssue[];
+  /** The request field at fault (OpenAI's `param`). */
+  param?: string;
+  /** Extra response headers (Retry-After, Allow, WWW-Authenticate). */
+  headers?: Record<string, string>;
+  cause?: unknown;
+}
+
+/** A failure with its HTTP status; each protocol renders it in its own error shape. */
+export class HttpError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly issues: InvalidInputIssue[];
+  readonly param: string | undefined;
+  readonly headers: Record<string, string>;
+
+  constructor(status: number, message: string, options: HttpErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'HttpError';
+    this.status = status;
+    this.code = options.code ?? codeOfStatus(status);
+    this.issues = options.issues ?? [];
+    this.param = options.param ?? options.issues?.[0]?.path;
+    this.headers = options.headers ?? {};
+  }
+}
+
+function codeOfStatus(status: number): string {
+  if (status === 400) return 'invalid_request';
+  if (status === 404) return 'not_found';
+  if (status === 429) return 'rate_limited';
+  if (status === 503) return 'unavailable';
+  return status >= 500 ? 'internal_error' : 'bad_request';
+}
+
+/** Both headers clients read: `Retry-After` (whole seconds, RFC 9110) and OpenAI's `retry-after-ms`. */
+export function retryAfterHeaders(retryAfterMs: number): Record<string, string> {
+  const ms = Math.max(1, Math.round(retryAfterMs));
+  return { 'Retry-After': String(Math.max(1, Math.ceil(ms / 1000))), 'retry-after-ms': String(ms) };
+}
+
+/**
+ * The HTTP face of any failure. Core errors map by `code`: the caller's mistakes are 4xx, a
+ * model's upstream failures (a served model that is itself remote) are 502, deadlines 504.
+ * Anything else is a 500 whose message hides internals.
+ */
+export function toHttpError(error: unknown): HttpError {
+  if (error instanceof HttpError) return error;
+  if (!isMlkitError(error)) {
+    return new HttpError(500, 'Internal server error; the server log has the details', { cause: error });
+  }
+  return fromMlkitError(error);
+}
+
+function fromMlkitError(error: MlkitError): HttpError {
+  const cause = error;
+  switch (error.code) {
+    case 'invalid_input':
+      return new HttpError(400, error.message, {
+        code: 'invalid_input',
+        issues: (error as MlkitError & { issues?: InvalidInputIssue[] }).issues ?? [],
+        cause,
+      });
+    case 'unsupported':
+      return new HttpError(400, error.message, { code: 'unsupported', cause });
+    case 'rate_limit':
+    case 'overloaded': {
+      const retryAfterMs = (error as MlkitError & { retryAfterMs?: number }).retryAfterMs ?? 1000;
+      return new HttpError(429, error.message, {
+        code: 'queue_full',
+        headers: retryAfterHeaders(retryAfterMs),
+        cause,
+      });
+    }
+    case 'timeout':
+      return new HttpError(504, error.message, { code: 'timeout', cause });
+    case 'abort':
+      // The request's own signal fired: shutdown passes its HttpError as the reason; else the client left.
+      if (error.cause instanceof HttpError) return error.cause;
+      return new HttpError(499, 'The client closed the request', { code: 'client_closed', cause });
+    case 'model_load':
+      return new HttpError(503, error.message, { code: 'model_unavailable', cause });
+    default:
+      return new HttpError(502, `The model failed: ${error.message}`, { code: 'upstream_error', cause });
+  }
+}
+
+/** Which error shape a path's clients expect. */
+export type Protocol = 'openai' | 'oip' | 'plain';
+
+export function protocolOf(path: string): Protocol {
+  if (path === '/v1' || path.startsWith('/v1/')) return 'openai';
+  if (path === '/v2' || path.startsWith('/v2/')) return 'oip';
+  return 'plain';
+}
+
+const OPENAI_TYPES: Record<number, string> = {
+  401: 'authentication_error',
+  403: 'permission_error',
+  404: 'invalid_request_error',
+  429: 'rate_limit_error',
+  504: 'timeout_error',
+};
+
+/** The JSON body of an error: OpenAI's `{error:{message,type,param,code}}`, OIP's `{error}`, or plain. */
+export function errorBody(protocol: Protocol, error: HttpError): unknown {
+  const issues = error.issues.length > 0 ? { issues: error.issues } : {};
+  if (protocol === 'openai') {
+    const type =
+      OPENAI_TYPES[error.status] ?? (error.status >= 500 ? 'server_error' : 'invalid_request_error');
+    const param = error.param?.replace(/^body\.?/, '') || null;
+    return { error: { message: error.message, type, param, code: error.code, ...issues } };
+  }
+  if (protocol === 'oip') return { error: error.message };
+  return { error: error.message, code: error.code, ...issues };
+}

@@ -1,0 +1,36 @@
+import type { EmbeddingOutput } from '@mlkit/core';
+import type { EmbeddingsRequest } from './schemas.ts';
+
+/** OpenAI's `base64` encoding: the vector's float32 values, little-endian, base64-encoded. */
+export function float32ToBase64(vector: Float32Array): string {
+  const bytes = new Uint8Array(vector.length * 4);
+  const view = new DataView(bytes.buffer);
+  for (let i = 0; i < vector.length; i++) view.setFloat32(i * 4, vector[i]!, true);
+  let binary = '';
+  // Chunks keep String.fromCharCode under the engines' argument limits.
+  for (let i = 0; i < bytes.length; i += 0x8000)
+    binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(binary);
+}
+
+export function toEmbeddingInput(body: EmbeddingsRequest) {
+  return {
+    texts: typeof body.input === 'string' ? [body.input] : body.input,
+    ...(body.dimensions != null && { dimensions: body.dimensions }),
+  };
+}
+
+export function toEmbeddingsResponse(output: EmbeddingOutput, body: EmbeddingsRequest) {
+  const base64 = body.encoding_format === 'base64';
+  const promptTokens = output.usage.inputTokens ?? 0;
+  return {
+    object: 'list',
+    data: output.embeddings.map((vector, index) => ({
+      object: 'embedding',
+      index,
+      embedding: base64 ? float32ToBase64(vector) : Array.from(vector),
+    })),
+    model: body.model,
+    usage: { prompt_tokens: promptTokens, total_tokens: output.usage.totalTokens ?? promptTokens },
+  };
+}

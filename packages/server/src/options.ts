@@ -1,0 +1,101 @@
+import { InvalidInputError, isModel, type Model, parseInput } from '@mlkit/core';
+import { z } from 'zod';
+
+export const Limits = z.strictObject({
+  /** Largest request body, in bytes (Content-Length and the bytes actually read). Default 1 MiB. */
+  maxBodyBytes: z
+    .number()
+    .int()
+    .positive()
+    .default(1024 * 1024),
+  /** Calls one model runs at once; the rest wait. Default 4. */
+  maxConcurrency: z.number().int().positive().default(4),
+  /** Requests that may wait per model; one more is refused with 429 and Retry-After. Default 64. */
+  maxQueue: z.number().int().nonnegative().default(64),
+  /** Deadline for a whole request (queue, run and stream), in ms; answered 504. Default 300_000. */
+  requestTimeoutMs: z.number().positive().default(300_000),
+});
+export type Limits = z.input<typeof Limits>;
+
+export const Batching = z.strictObject({
+  /** How long the first request of a batch waits for others, in ms. Default 2. */
+  windowMs: z.number().nonnegative().default(2),
+  /** Most rows or texts in one model run (also capped by the model's `capabilities.maxBatch`). Default 32. */
+  maxBatch: z.number().int().positive().default(32),
+});
+export type Batching = z.input<typeof Batching>;
+
+/** What the server reports through `onEvent`. */
+export type ServerEvent =
+  | { type: 'request'; method: string; route: string; status: number; durationMs: number; model?: string }
+  | { type: 'batch'; model: string; requests: number; items: number }
+  | { type: 'error'; route: string; status: number; error: Error }
+  | { type: 'shutdown'; phase: 'draining' | 'aborting' | 'closed'; inflight: number };
+
+/** Where the server writes unexpected failures; API keys and bodies are never passed to it. */
+export interface Logger {
+  error(message: string, details?: Record<string, unknown>): void;
+  warn?(message: string, details?: Record<string, unknown>): void;
+}
+
+export interface ServerOptions {
+  /** The models to serve, by the name clients use (`model` in OpenAI bodies, `{name}` in paths). */
+  models: Record<string, Model>;
+  /** Accepted bearer keys. When set, every route except `/v2/health/*` needs one (401 without, 403 wrong). */
+  apiKeys?: string[];
+  limits?: Limits;
+  /** Dynamic batching for classification and embedding models that batch; on by default, `false` turns it off. */
+  batching?: Batching | false;
+  /** Name reported by `GET /v2`. Default 'mlkit'. */
+  name?: string;
+  onEvent?: (event: ServerEvent) => void;
+  /** Default: `console`. */
+  logger?: Logger;
+}
+
+export interface ResolvedOptions {
+  models: Map<string, Model>;
+  apiKeys: string[];
+  limits: z.output<typeof Limits>;
+  batching: z.output<typeof Batching> | false;
+  name: string;
+  onEvent: ((event: ServerEvent) => void) | undefined;
+  logger: Logger;
+}
+
+/** Check the options once, at start, with errors that name the option to fix. */
+export function resolveOptions(options: ServerOptions): ResolvedOptions {
+  const models = new Map<string, Model>();
+  if (!options || typeof options.models !== 'object' || options.models === null) {
+    throw new InvalidInputError('createServer needs `models`: an object of served name -> Model', {
+      issues: [{ path: 'options.models', message: 'expected an object' }],
+    });
+  }
+  for (const [name, model] of Object.entries(options.models)) {
+    if (!isModel(model)) {
+      throw new InvalidInputError(
+        `options.models["${name}"] is not an mlkit Model; build it with defineModel()`,
+        {
+          issues: [{ path: `options.models.${name}`, message: 'expected a Model' }],
+        },
+      );
+    }
+    models.set(name, model);
+  }
+  if (models.size === 0) {
+    throw new InvalidInputError('createServer needs at least one model in `models`', {
+      issues: [{ path: 'options.models', message: 'no models' }],
+    });
+  }
+  const apiKeys = parseInput(z.array(z.string().min(1)).optional(), options.apiKeys, 'options.apiKeys') ?? [];
+  return {
+    models,
+    apiKeys,
+    limits: parseInput(Limits, options.limits ?? {}, 'options.limits'),
+    batching:
+      options.batching === false ? false : parseInput(Batching, options.batching ?? {}, 'options.batching'),
+    name: options.name ?? 'mlkit',
+    onEvent: options.onEvent,
+    logger: options.logger ?? console,
+  };
+}

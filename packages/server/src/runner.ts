@@ -1,0 +1,220 @@
+import {
+  abortErrorOf,
+  type ChunkOf,
+  type Model,
+  OverloadedError,
+  parseInput,
+  type Task,
+  type TaskName,
+  tasks,
+  type Usage,
+} from '@mlkit/core';
+import { classificationPlan, embeddingPlan } from './batch-plans.ts';
+import { Batcher, type BatchPlan } from './batcher.ts';
+import type { ServerMetrics } from './metrics.ts';
+import { type Release, Slots } from './slots.ts';
+
+export interface RunnerOptions {
+  maxConcurrency: number;
+  maxQueue: number;
+  batching: { windowMs: number; maxBatch: number } | false;
+  metrics: ServerMetrics;
+  onBatch?: (requests: number, items: number) => void;
+}
+
+/** A stream that holds its model slot until it ends or `close()` is called. */
+export interface OpenStream<C> extends AsyncIterable<C> {
+  /** Release the slot and stop the model's stream; idempotent. */
+  close(): Promise<void>;
+}
+
+/** `promise`, or the signal's typed error as soon as it fires. */
+function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) {
+    promise.catch(() => {});
+    return Promise.reject(abortErrorOf(signal));
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(abortErrorOf(signal));
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+
+const PLANS: Partial<Record<string, BatchPlan<any, any>>> = {
+  classification: classificationPlan,
+  embedding: embeddingPlan,
+};
+
+/**
+ * One served model: validates input before it queues, admits or refuses (429) by queue depth,
+ * runs at most `maxConcurrency` calls at once, and batches where the task and model allow it.
+ */
+export class ModelRunner {
+  readonly name: string;
+  readonly model: Model;
+  readonly maxQueue: number;
+  readonly batching: { windowMs: number; maxBatch: number } | undefined;
+  readonly #slots: Slots;
+  readonly #batcher: Batcher<unknown, unknown> | undefined;
+  readonly #plan: BatchPlan<unknown, unknown> | undefined;
+  readonly #metrics: ServerMetrics;
+  #waiting = 0;
+  /** Moving average of run time, for the Retry-After estimate. */
+  #averageRunMs = 50;
+
+  constructor(name: string, model: Model, options: RunnerOptions) {
+    this.name = name;
+    this.model = model;
+    this.maxQueue = options.maxQueue;
+    this.#metrics = options.metrics;
+    this.#slots = new Slots(options.maxConcurrency);
+    const plan = PLANS[model.task];
+    // Batching helps only a model that runs many items in one call; others would just loop.
+    if (plan && options.batching && model.capabilities.batching) {
+      const maxBatch = Math.min(
+        options.batching.maxBatch,
+        model.capabilities.maxBatch ?? Number.POSITIVE_INFINITY,
+      );
+      this.batching = { windowMs: options.batching.windowMs, maxBatch };
+      this.#plan = plan;
+      this.#batcher = new Batcher({
+        plan,
+        windowMs: options.batching.windowMs,
+        maxBatch,
+        acquire: (signal) => this.#slots.acquire(signal),
+        run: (input, signal) => this.#call(input, signal),
+        onBatch: (requests, items) => {
+          this.#metrics.batchRequests.observe({ model: name }, requests);
+          this.#metrics.batchItems.observe({ model: name }, items);
+          options.onBatch?.(requests, items);
+        },
+      });
+    }
+  }
+
+  /** Requests admitted but not yet running. */
+  get queueDepth(): number {
+    return this.#waiting + (this.#batcher?.pending ?? 0);
+  }
+
+  /** Calls running now (a stream counts until its end). */
+  get running(): number {
+    return this.#slots.running;
+  }
+
+  get task(): string {
+    return this.model.task;
+  }
+
+  /** Validate, wait for a turn (or join a batch), run; the signal cancels at any point. */
+  async run<O = unknown>(input: unknown, signal: AbortSignal): Promise<O> {
+    const parsed = this.#parse(input);
+    this.#admit();
+    const key = this.#plan?.key(parsed);
+    if (this.#batcher && key !== undefined) return (await this.#batcher.submit(parsed, key, signal)) as O;
+    const release = await this.#wait(signal);
+    const call = this.#call(parsed, signal);
+    // The slot is held until the model really stops, but the caller gets its 504 or 499 at once,
+    // even from a model that ignores its signal.
+    call.then(release, release);
+    return (await raceAbort(call, signal)) as O;
+  }
+
+  /**
+   * Validate, wait for a turn, start the model's stream and read its first chunk, so that errors
+   * before any output become an HTTP status rather than an event inside a 200 stream.
+   */
+  async stream<T extends Task = Task>(input: unknown, signal: AbortSignal): Promise<OpenStream<ChunkOf<T>>> {
+    const parsed = this.#parse(input);
+    this.#admit();
+    const release = await this.#wait(signal);
+    const started = performance.now();
+    let iterator: AsyncIterator<ChunkOf<T>>;
+    let first: IteratorResult<ChunkOf<T>>;
+    try {
+      iterator = (this.model.stream(parsed, { signal }) as AsyncIterable<ChunkOf<T>>)[Symbol.asyncIterator]();
+      first = await iterator.next();
+    } catch (error) {
+      release();
+      throw error;
+    }
+    let closed = false;
+    const close = async () => {
+      if (closed) return;
+      closed = true;
+      release();
+      this.#observeRunTime(performance.now() - started);
+      await iterator.return?.();
+    };
+    const countUsage = (usage: Usage) => this.#countUsage(usage);
+    return {
+      close,
+      async *[Symbol.asyncIterator]() {
+        try {
+          for (let result = first; !result.done; result = await raceAbort(iterator.next(), signal)) {
+            const chunk = result.value as { type?: string; usage?: Usage };
+            if (chunk.type === 'finish' && chunk.usage) countUsage(chunk.usage);
+            yield result.value;
+          }
+        } finally {
+          await close();
+        }
+      },
+    };
+  }
+
+  #parse(input: unknown): unknown {
+    const task = tasks[this.model.task as TaskName];
+    return task ? parseInput(task.input, input) : input;
+  }
+
+  #admit(): void {
+    const wouldWait = this.#slots.running >= this.#slots.concurrency;
+    if (!wouldWait || this.queueDepth < this.maxQueue) return;
+    const concurrency = this.#slots.concurrency;
+    const retryAfterMs = Math.min(
+      60_000,
+      Math.max(1, this.#averageRunMs * (this.queueDepth / concurrency + 1)),
+    );
+    throw new OverloadedError(
+      `Model "${this.name}" is busy: ${this.queueDepth} requests wait for ${concurrency} slot(s) (queue limit ${this.maxQueue}); retry in ${Math.ceil(retryAfterMs)} ms`,
+      { retryAfterMs },
+    );
+  }
+
+  async #wait(signal: AbortSignal): Promise<Release> {
+    this.#waiting++;
+    try {
+      return await this.#slots.acquire(signal);
+    } finally {
+      this.#waiting--;
+    }
+  }
+
+  async #call(input: unknown, signal: AbortSignal): Promise<unknown> {
+    const started = performance.now();
+    const output = (await this.model.run(input, { signal })) as { usage?: Usage };
+    this.#observeRunTime(performance.now() - started);
+    if (output?.usage) this.#countUsage(output.usage);
+    return output;
+  }
+
+  #observeRunTime(ms: number): void {
+    this.#averageRunMs = 0.8 * this.#averageRunMs + 0.2 * ms;
+  }
+
+  #countUsage(usage: Usage): void {
+    if (usage.inputTokens) this.#metrics.inputTokens.inc({ model: this.name }, usage.inputTokens);
+    if (usage.outputTokens) this.#metrics.outputTokens.inc({ model: this.name }, usage.outputTokens);
+  }
+}

@@ -1,0 +1,233 @@
+import { type Context, Hono } from 'hono';
+import { methodNotAllowed } from 'hono/method-not-allowed';
+import { routePath } from 'hono/route';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import packageJson from '../package.json' with { type: 'json' };
+import { createKeyCheck } from './auth.ts';
+import { type AppEnv, createContext } from './context.ts';
+import { errorBody, HttpError, protocolOf, toHttpError } from './errors.ts';
+import { Lifecycle } from './lifecycle.ts';
+import { Gauge, ServerMetrics } from './metrics.ts';
+import { oipRoutes } from './oip/routes.ts';
+import { openaiRoutes } from './openai/routes.ts';
+import { resolveOptions, type ServerEvent, type ServerOptions } from './options.ts';
+import { predictRoutes } from './predict.ts';
+import { ModelRunner } from './runner.ts';
+
+export interface CloseOptions {
+  /** How long in-flight requests (streams included) may take to finish before they are aborted. Default 30_000 ms. */
+  graceMs?: number;
+}
+
+/** A web-standard HTTP server for mlkit models. */
+export interface MlkitServer {
+  /** Answer one request: the handler for Node (`@mlkit/server/node`), Bun, Deno and workers. */
+  fetch(request: Request): Promise<Response>;
+  /**
+   * Graceful shutdown: refuse new requests (503), let in-flight ones finish (streams included) for
+   * up to `graceMs`, abort what is left, then dispose every model once. Idempotent.
+   */
+  close(options?: CloseOptions): Promise<void>;
+  /** The Hono app, to mount under another app or to add routes. */
+  readonly app: Hono<AppEnv>;
+}
+
+/**
+ * Serve models over HTTP: OpenAI-compatible (`/v1/...`), Open Inference Protocol v2 (`/v2/...`),
+ * `/predict/{name}` and `/metrics`, with API keys, limits, backpressure, batching and graceful shutdown.
+ *
+ * @example
+ * const server = createServer({ models: { iris: irisModel, 'tiny-gpt': chatModel }, apiKeys: [process.env.API_KEY!] });
+ * export default server; // Bun, Deno, workers; on Node: await listen(server, { port: 8080 })
+ */
+export function createServer(options: ServerOptions): MlkitServer {
+  const resolved = resolveOptions(options);
+  const { logger, limits } = resolved;
+  const metrics = new ServerMetrics();
+  const lifecycle = new Lifecycle();
+
+  const emit = (event: ServerEvent) => {
+    try {
+      resolved.onEvent?.(event);
+    } catch (error) {
+      logger.error('onEvent listener threw', { error });
+    }
+  };
+
+  const runners = new Map<string, ModelRunner>();
+  for (const [name, model] of resolved.models) {
+    const runner = new ModelRunner(name, model, {
+      maxConcurrency: limits.maxConcurrency,
+      maxQueue: limits.maxQueue,
+      batching: resolved.batching,
+      metrics,
+      onBatch: (requests, items) => emit({ type: 'batch', model: name, requests, items }),
+    });
+    runners.set(name, runner);
+  }
+  const perModel = (read: (runner: ModelRunner) => number) => () =>
+    [...runners.values()].map((runner): [Record<string, string>, number] => [
+      { model: runner.name },
+      read(runner),
+    ]);
+  metrics.addGauge(
+    new Gauge(
+      'mlkit_queue_depth',
+      'Requests waiting for a model slot, by model.',
+      perModel((r) => r.queueDepth),
+    ),
+  );
+  metrics.addGauge(
+    new Gauge(
+      'mlkit_running_calls',
+      'Model calls running now, by model.',
+      perModel((r) => r.running),
+    ),
+  );
+  metrics.addGauge(
+    new Gauge('mlkit_inflight_requests', 'HTTP requests in flight.', () => [[{}, lifecycle.inflight]]),
+  );
+
+  const context = createContext(resolved, runners);
+  const checkKey = resolved.apiKeys.length > 0 ? createKeyCheck(resolved.apiKeys) : undefined;
+  const app = new Hono<AppEnv>();
+
+  const routeOf = (c: Context<AppEnv>) => {
+    const route = routePath(c, -1);
+    return route === '' || route === '*' || route === '/*' ? 'unmatched' : route;
+  };
+
+  const errorResponse = (c: Context<AppEnv>, error: unknown): Response => {
+    const httpError = toHttpError(error);
+    if (httpError.status >= 500) {
+      const route = routeOf(c);
+      if (httpError.status === 500 || httpError.status === 502) {
+        logger.error(`${c.req.method} ${route} failed with ${httpError.status}: ${httpError.message}`, {
+          error: httpError.cause ?? httpError,
+        });
+      }
+      emit({ type: 'error', route, status: httpError.status, error: httpError });
+    }
+    return c.json(
+      errorBody(protocolOf(c.req.path), httpError),
+      httpError.status as ContentfulStatusCode,
+      httpError.headers,
+    );
+  };
+
+  app.use('*', async (c, next) => {
+    const startedAt = performance.now();
+    const scope = lifecycle.open(c.req.raw.signal, limits.requestTimeoutMs);
+    c.set('scope', scope);
+    try {
+      if (!lifecycle.accepting && c.req.path !== '/v2/health/live') {
+        throw new HttpError(503, 'The server is shutting down; retry on another replica', {
+          code: 'shutting_down',
+          headers: { Connection: 'close', 'Retry-After': '1' },
+        });
+      }
+      // Kubernetes probes and load balancers check health without credentials.
+      if (checkKey && !c.req.path.startsWith('/v2/health/')) {
+        const denied = await checkKey(c.req.header('authorization') ?? null);
+        if (denied) throw denied;
+      }
+      await next();
+    } catch (error) {
+      c.res = errorResponse(c, error);
+    } finally {
+      scope.end(() => {
+        const route = routeOf(c);
+        const durationMs = performance.now() - startedAt;
+        metrics.recordRequest(route, c.req.method, c.res.status, durationMs / 1000);
+        const model = c.get('model');
+        emit({
+          type: 'request',
+          method: c.req.method,
+          route,
+          status: c.res.status,
+          durationMs,
+          ...(model && { model }),
+        });
+      });
+    }
+  });
+
+  app.use(
+    methodNotAllowed({
+      app,
+      onMethodNotAllowed: (c, methods) =>
+        errorResponse(
+          c,
+          new HttpError(405, `${c.req.method} is not allowed on ${c.req.path}; use ${methods.join(' or ')}`, {
+            code: 'method_not_allowed',
+            headers: { Allow: methods.join(', ') },
+          }),
+        ),
+    }),
+  );
+
+  const reportStreamError = (error: HttpError) => {
+    if (error.status === 500 || error.status === 502)
+      logger.error(`stream failed: ${error.message}`, { error: error.cause });
+  };
+  openaiRoutes(app, context, reportStreamError);
+  oipRoutes(app, context, () => lifecycle.accepting, packageJson.version);
+  predictRoutes(app, context);
+  app.get('/metrics', (c) =>
+    c.body(metrics.render(), 200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' }),
+  );
+
+  app.notFound((c) =>
+    errorResponse(
+      c,
+      new HttpError(
+        404,
+        `No route for ${c.req.method} ${c.req.path}; routes are under /v1, /v2, /predict and /metrics`,
+        {
+          code: 'route_not_found',
+        },
+      ),
+    ),
+  );
+  app.onError((error, c) => errorResponse(c, error));
+
+  let closing: Promise<void> | undefined;
+  return {
+    app,
+    fetch: async (request) => app.fetch(request),
+    close({ graceMs = 30_000 } = {}) {
+      closing ??= (async () => {
+        lifecycle.accepting = false;
+        emit({ type: 'shutdown', phase: 'draining', inflight: lifecycle.inflight });
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        const graceOver = new Promise<'grace-over'>((resolve) => {
+          timer = setTimeout(() => resolve('grace-over'), graceMs);
+        });
+        const outcome = await Promise.race([lifecycle.idle().then(() => 'idle' as const), graceOver]);
+        clearTimeout(timer);
+        if (outcome === 'grace-over') {
+          emit({ type: 'shutdown', phase: 'aborting', inflight: lifecycle.inflight });
+          lifecycle.abortAll(
+            new HttpError(
+              503,
+              `The server shut down before this request finished (grace period ${graceMs} ms)`,
+              {
+                code: 'shutting_down',
+              },
+            ),
+          );
+          // A model that ignores its signal must not hold shutdown forever.
+          await Promise.race([lifecycle.idle(), new Promise((resolve) => setTimeout(resolve, 1000))]);
+        }
+        const models = new Set(resolved.models.values());
+        const results = await Promise.allSettled([...models].map((model) => model.dispose()));
+        results.forEach((result, i) => {
+          if (result.status === 'rejected')
+            logger.error(`dispose() of model ${[...models][i]!.id} failed`, { error: result.reason });
+        });
+        emit({ type: 'shutdown', phase: 'closed', inflight: lifecycle.inflight });
+      })();
+      return closing;
+    },
+  };
+}
