@@ -1,0 +1,44 @@
+/**
+ * What the page and its test (test/browser/browser.test.ts) agree on: the inputs the page runs and the
+ * shape of the results it leaves on `window.__mlkit`.
+ */
+import type { Prediction } from '@mlkit/core';
+
+/** Iris feature rows (sepal length, sepal width, petal length, petal width in cm): one of each species and a borderline one. */
+export const irisRows: number[][] = [
+  [5.1, 3.5, 1.4, 0.2],
+  [6.7, 3.0, 5.2, 2.3],
+  [5.9, 3.0, 4.2, 1.5],
+  [6.3, 2.8, 5.1, 1.5],
+];
+
+/** Texts the embedding model turns into vectors. */
+export const texts: string[] = [
+  'hello world',
+  'The cat sat on the mat.',
+  'I love this movie, it was wonderful!',
+];
+
+/** Model folders the page fetches, relative to the page: copied from test/fixtures/models by vite.config.ts. */
+export const modelFolders = {
+  classification: 'models/iris-classifier/',
+  embedding: 'models/tiny-bert/',
+} as const;
+
+/** Where the page's onnxruntime-web files (.mjs + .wasm) are served, relative to the page. */
+export const ortFolder = 'ort/';
+
+/** Where one model ran, and why there. */
+export interface DeviceReport {
+  device: string;
+  deviceReason: string;
+  loadMs: number;
+}
+
+/** What the page exposes on `window.__mlkit` once it is done (or failed). */
+export interface PageResults {
+  status: 'running' | 'done' | 'error';
+  error?: string;
+  classification?: DeviceReport & { predictions: Prediction[] };
+  embedding?: DeviceReport & { dimensions: number; embeddings: number[][]; norms: number[] };
+}
