@@ -88,6 +88,10 @@ export async function withRetry<T>(
   options: { signal?: AbortSignal; onRetry?: (info: RetryInfo) => void } = {},
 ): Promise<T> {
   const { signal, onRetry } = options;
+  // Backoff waits listen on a signal of our own that follows the caller's, so that hundreds of calls
+  // backing off on one caller's signal add no listeners to it (MaxListenersExceededWarning). Made
+  // on the first retry only: AbortSignal.any costs on every call, and most calls never retry.
+  let backoffSignal: AbortSignal | undefined;
   try {
     return await pRetry(attempt, {
       retries: policy.maxRetries,
@@ -99,7 +103,8 @@ export async function withRetry<T>(
         if (retriesLeft <= 0 || !isRetryable(error) || signal?.aborted) return;
         const delayMs = retryDelayMs(error, attemptNumber, policy);
         onRetry?.({ attempt: attemptNumber + 1, delayMs, error });
-        await sleep(delayMs, signal);
+        if (signal) backoffSignal ??= AbortSignal.any([signal]);
+        await sleep(delayMs, backoffSignal);
       },
     });
   } catch (error) {

@@ -95,8 +95,9 @@ export function createTransport(options: TransportOptions): Transport {
       headers,
       // Serialised once for every attempt; a body that cannot be serialised fails before any request.
       body: request.body === undefined ? undefined : JSON.stringify(request.body),
-      // A signal of our own that follows the caller's: backoff listeners go on it, not on theirs.
-      signal: request.signal ? AbortSignal.any([request.signal]) : undefined,
+      // The caller's own signal: nothing adds a listener to it (attempts follow it with AbortSignal.any,
+      // backoff waits listen on a signal of withRetry's own).
+      signal: request.signal,
       timeoutMs: request.timeoutMs ?? options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
       policy: { ...policy, maxRetries },
       emit,
@@ -117,7 +118,8 @@ export function createTransport(options: TransportOptions): Transport {
       method: call.method,
       headers: call.headers,
       body: call.body,
-      signal,
+      // No signal for ky: the fetch below takes the attempt's signal itself, and a signal given to ky
+      // costs an AbortSignal.any (ky's own) and a link from ky's Request on every attempt.
       // ky hands fetch a Request; we hand on its URL and headers with the string body and OUR signal.
       // The `undici` package's fetch (custom Agents, longer body timeouts) rejects a Request made by
       // Node's own undici, and re-sending a Request's body pipes it through extra web streams.
@@ -133,7 +135,7 @@ export function createTransport(options: TransportOptions): Transport {
               body: call.body,
               signal,
             })
-          : fetch(input, init),
+          : fetch(input, { ...init, signal }),
     });
     const durationMs = performance.now() - started;
     call.emit({ type: 'response', modelId, attempt, status: response.status, durationMs });
