@@ -39,13 +39,17 @@ export const LoadOptions = z.object({
     .union([
       z.literal(false),
       z.object({
-        /** How long the first waiting call waits for others, in ms. */
-        windowMs: z.number().nonnegative().default(2),
+        /**
+         * How long the first waiting call waits for others, in ms. 0 (the default, as Triton's
+         * max_queue_delay): calls made in the same tick share a run, and calls that arrive while a run
+         * is busy go together in the next one, so a lone caller never waits for company.
+         */
+        windowMs: z.number().nonnegative().default(0),
         /** Most items (texts or rows) per run. */
         maxBatch: z.number().int().positive().default(32),
       }),
     ])
-    .default({ windowMs: 2, maxBatch: 32 }),
+    .default({ windowMs: 0, maxBatch: 32 }),
   /** Run one call at a time per session (always on with onnxruntime-web, which cannot run a session twice at once). */
   queue: z.boolean().default(true),
   signal: z.custom<AbortSignal>((v) => typeof v === 'object' && v !== null && 'aborted' in v).optional(),

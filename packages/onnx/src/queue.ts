@@ -59,17 +59,31 @@ export class RunQueue {
     } catch (error) {
       work = Promise.reject(error);
     }
-    work.then(
-      () => this.#next(),
-      () => this.#next(),
-    );
-    if (!signal) return work;
+    if (!signal) {
+      work.then(this.#done, this.#done);
+      return work;
+    }
+    // One settle handler does the bookkeeping and releases the caller (a run per generated token goes
+    // through here, so no promise or listener more than needed).
     return new Promise<T>((resolve, reject) => {
       const onAbort = () => reject(abortErrorOf(signal));
       signal.addEventListener('abort', onAbort, { once: true });
-      work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+      work.then(
+        (value) => {
+          signal.removeEventListener('abort', onAbort);
+          this.#next();
+          resolve(value);
+        },
+        (error: unknown) => {
+          signal.removeEventListener('abort', onAbort);
+          this.#next();
+          reject(error);
+        },
+      );
     });
   }
+
+  readonly #done = (): void => this.#next();
 
   #next(): void {
     this.#running--;

@@ -3,19 +3,13 @@ import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/p
 import { homedir } from 'node:os';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { ModelLoadError } from '@mlkit/core';
+import { importOrt } from './import-ort.ts';
 import type { Ort } from './ort.ts';
 import type { Device, DeviceChoice, DownloadCache, LocalFolder, Runtime } from './runtime.ts';
 
-async function loadOrt(): Promise<Ort> {
-  try {
-    const module = (await import('onnxruntime-node')) as unknown as Ort & { default?: Ort };
-    return module.InferenceSession ? module : (module.default as Ort);
-  } catch (error) {
-    throw new ModelLoadError(
-      'onnxruntime-node is not installed: run `npm install onnxruntime-node` to run ONNX models in Node',
-      { cause: error },
-    );
-  }
+/** onnxruntime-node, imported on first load; a missing install is a ModelLoadError naming the package. */
+function loadOrt(): Promise<Ort> {
+  return importOrt('onnxruntime-node', () => import('onnxruntime-node'), 'run ONNX models in Node');
 }
 
 async function chooseDevice(requested: Device): Promise<DeviceChoice> {

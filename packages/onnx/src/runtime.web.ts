@@ -1,17 +1,11 @@
 import { ModelLoadError } from '@mlkit/core';
+import { importOrt } from './import-ort.ts';
 import type { Ort } from './ort.ts';
 import type { Device, DeviceChoice, DownloadCache, Runtime } from './runtime.ts';
 
-async function loadOrt(): Promise<Ort> {
-  try {
-    const module = (await import('onnxruntime-web')) as unknown as Ort & { default?: Ort };
-    return module.InferenceSession ? module : (module.default as Ort);
-  } catch (error) {
-    throw new ModelLoadError(
-      'onnxruntime-web is not installed: run `npm install onnxruntime-web` to run ONNX models in the browser',
-      { cause: error },
-    );
-  }
+/** onnxruntime-web, imported on first load; a missing install is a ModelLoadError naming the package. */
+function loadOrt(): Promise<Ort> {
+  return importOrt('onnxruntime-web', () => import('onnxruntime-web'), 'run ONNX models in the browser');
 }
 
 interface GpuLike {

@@ -87,13 +87,43 @@ export interface CreateSessionOptions {
   failureHint?: string | undefined;
 }
 
+/**
+ * onnxruntime's first message line without its C++ source location: `/onnxruntime_src/...cc:136
+ * onnxruntime::...::<lambda()> status == Success was false. Failed to get a WebGPU adapter` becomes
+ * `Failed to get a WebGPU adapter`.
+ */
+function readableOrtMessage(message: string): string {
+  const line = message.split('\n')[0]!;
+  const located = /^\S+\.(?:cc|cpp|h):\d+ .*? was false\. (.+)$/.exec(line);
+  return located ? located[1]! : line;
+}
+
+/**
+ * Fail at load when the model takes an input the task never feeds: every run would fail otherwise.
+ * `feeds` tells whether the task supplies an input of that name.
+ */
+export function requireFeedableInputs(
+  session: Session,
+  label: string,
+  task: string,
+  feeds: (name: string) => boolean,
+): void {
+  const unfed = [...session.inputs.values()].filter((info) => !feeds(info.name));
+  if (unfed.length === 0) return;
+  const named = unfed.slice(0, 3).map(describeValue).join(', ');
+  const more = unfed.length > 3 ? ` and ${unfed.length - 3} more` : '';
+  throw new ModelLoadError(
+    `${label}: the ${task} task cannot feed the model's input${unfed.length > 1 ? 's' : ''} ${named}${more}; load it as the task it was exported for, or with { task: 'tensor' } to feed every input yourself`,
+  );
+}
+
 /** Create a session; a file that is not an ONNX model is a ModelLoadError naming it. */
 export async function createSession(ort: Ort, options: CreateSessionOptions): Promise<Session> {
   let session: OrtSession;
   try {
     session = await ort.InferenceSession.create(options.model, options.sessionOptions);
   } catch (error) {
-    const message = String((error as Error)?.message ?? error);
+    const message = readableOrtMessage(String((error as Error)?.message ?? error));
     const providers = options.sessionOptions.executionProviders?.map((p) =>
       typeof p === 'string' ? p : p.name,
     );
@@ -101,7 +131,7 @@ export async function createSession(ort: Ort, options: CreateSessionOptions): Pr
       ? 'is not a valid ONNX model'
       : `could not be loaded (execution providers: ${providers?.join(', ') ?? 'default'})`;
     const advice = options.failureHint && !hint.startsWith('is not') ? ` — ${options.failureHint}` : '';
-    throw new ModelLoadError(`${options.label} ${hint}: ${message.split('\n')[0]}${advice}`, {
+    throw new ModelLoadError(`${options.label} ${hint}: ${message}${advice}`, {
       cause: error,
     });
   }

@@ -134,3 +134,42 @@ export function padBatch(rows: number[][], padId: number): PaddedBatch {
   }
   return { batch, length, inputIds, attentionMask, lengths };
 }
+
+/**
+ * What one more run costs, in padded tokens: a batch is split only where that saves more padding than this.
+ * About 50 on tiny-bert (≈120 µs per run, ≈2.3 µs per padded token on one CPU thread); real models have
+ * dearer tokens and so a lower break-even, which makes this value err towards fewer, fuller runs.
+ */
+export const RUN_COST_TOKENS = 64;
+
+/**
+ * Rows of a batch grouped into runs of similar length, as indices: short texts padded to a long one cost
+ * as much as long ones, so the batch is sorted by length (as sentence-transformers does) and cut where the
+ * padding saved outweighs `runCostTokens` per extra run (an exact split by dynamic programming). Texts of
+ * one length stay one run.
+ */
+export function groupByLength(lengths: readonly number[], runCostTokens = RUN_COST_TOKENS): number[][] {
+  const n = lengths.length;
+  const order = Array.from({ length: n }, (_, i) => i);
+  if (n <= 1) return [order];
+  order.sort((a, b) => lengths[a]! - lengths[b]!);
+  // cost[j]: least cost of the j shortest rows; a group of rows i..j-1 is padded to row j-1's length.
+  const cost = new Float64Array(n + 1);
+  const start = new Int32Array(n + 1);
+  for (let j = 1; j <= n; j++) {
+    const width = Math.max(1, lengths[order[j - 1]!]!);
+    let least = Number.POSITIVE_INFINITY;
+    // Ascending i with a strict comparison: on a tie the larger group (fewer runs) wins.
+    for (let i = 0; i < j; i++) {
+      const total = cost[i]! + runCostTokens + (j - i) * width;
+      if (total < least) {
+        least = total;
+        start[j] = i;
+      }
+    }
+    cost[j] = least;
+  }
+  const groups: number[][] = [];
+  for (let j = n; j > 0; j = start[j]!) groups.push(order.slice(start[j]!, j));
+  return groups.reverse();
+}

@@ -9,9 +9,9 @@ import {
 import { MicroBatcher } from '../batcher.ts';
 import { resolveLabels, sigmoidInPlace, softmaxInPlace } from '../labels.ts';
 import type { OrtTensor } from '../ort.ts';
-import { describeValue, type Session, type ValueInfo } from '../session.ts';
+import { describeValue, requireFeedableInputs, type Session, type ValueInfo } from '../session.ts';
 import { floatSlice } from '../tensors.ts';
-import { loadTokenizer, padBatch, type TextTokenizer } from '../tokenizer.ts';
+import { groupByLength, loadTokenizer, padBatch, type TextTokenizer } from '../tokenizer.ts';
 import type { TaskContext, TaskRunner } from './context.ts';
 
 type Item = string | number[];
@@ -88,6 +88,11 @@ export function classificationTask({
       `${label}: classification expects a text model (int64 input_ids) or a tabular model (one float input [batch, features]); found inputs ${inputs.map(describeValue).join(', ')}`,
     );
   }
+  if (mode === 'text') {
+    requireFeedableInputs(session, label, 'text classification', (name) =>
+      ['input_ids', 'attention_mask', 'token_type_ids'].includes(name),
+    );
+  }
   const plan = planOutputs(session, label, folder.config?.problem_type === 'multi_label_classification');
   const labels = resolveLabels(folder, options.labels, plan.classes, label);
   const tokenizer: TextTokenizer | undefined =
@@ -117,20 +122,34 @@ export function classificationTask({
   }
 
   async function runText(texts: string[], signal?: AbortSignal): Promise<Scored[]> {
-    const ids = texts.map((text) => tokenizer!.encode(text));
-    const padded = padBatch(ids, tokenizer!.padId);
-    const dims = [padded.batch, padded.length];
-    const ort = session.ort;
-    const feeds: Record<string, OrtTensor> = {
-      input_ids: new ort.Tensor('int64', padded.inputIds, dims),
-    };
-    if (session.inputs.has('attention_mask'))
-      feeds.attention_mask = new ort.Tensor('int64', padded.attentionMask, dims);
-    if (session.inputs.has('token_type_ids')) {
-      feeds.token_type_ids = new ort.Tensor('int64', new BigInt64Array(padded.inputIds.length), dims);
+    const ids = new Array<number[]>(texts.length);
+    const lengths = new Array<number>(texts.length);
+    for (let i = 0; i < texts.length; i++) {
+      ids[i] = tokenizer!.encode(texts[i]!);
+      lengths[i] = ids[i]!.length;
     }
-    const results = await session.run(feeds, [plan.name], signal);
-    return toPredictions(results[plan.name]!, texts.length, padded.lengths);
+    const out = new Array<Scored>(texts.length);
+    // Texts of similar length run together, so short ones are not padded to the longest of the batch.
+    for (const group of groupByLength(lengths)) {
+      const padded = padBatch(
+        group.map((i) => ids[i]!),
+        tokenizer!.padId,
+      );
+      const dims = [padded.batch, padded.length];
+      const ort = session.ort;
+      const feeds: Record<string, OrtTensor> = {
+        input_ids: new ort.Tensor('int64', padded.inputIds, dims),
+      };
+      if (session.inputs.has('attention_mask'))
+        feeds.attention_mask = new ort.Tensor('int64', padded.attentionMask, dims);
+      if (session.inputs.has('token_type_ids')) {
+        feeds.token_type_ids = new ort.Tensor('int64', new BigInt64Array(padded.inputIds.length), dims);
+      }
+      const results = await session.run(feeds, [plan.name], signal);
+      const scored = toPredictions(results[plan.name]!, group.length, padded.lengths);
+      for (let r = 0; r < group.length; r++) out[group[r]!] = scored[r]!;
+    }
+    return out;
   }
 
   async function runRows(rows: number[][], signal?: AbortSignal): Promise<Scored[]> {

@@ -2,9 +2,9 @@ import { type EmbeddingTask, embedding, InvalidInputError, ModelLoadError, type 
 import { MicroBatcher } from '../batcher.ts';
 import type { OrtTensor } from '../ort.ts';
 import { normalizeInPlace, type Pooling, poolingFromConfig, poolRow } from '../pooling.ts';
-import { describeValue } from '../session.ts';
+import { describeValue, requireFeedableInputs } from '../session.ts';
 import { floatSlice } from '../tensors.ts';
-import { loadTokenizer, padBatch } from '../tokenizer.ts';
+import { groupByLength, loadTokenizer, padBatch } from '../tokenizer.ts';
 import type { TaskContext, TaskRunner } from './context.ts';
 
 interface Embedded {
@@ -14,6 +14,8 @@ interface Embedded {
 
 const TOKEN_OUTPUTS = ['last_hidden_state', 'token_embeddings', 'hidden_states'];
 const POOLED_OUTPUTS = ['sentence_embedding', 'embeddings', 'text_embeds'];
+/** The inputs this task feeds. */
+const TEXT_INPUTS = ['input_ids', 'attention_mask', 'token_type_ids'];
 
 /** The `embedding` task: tokenizer, padded batches, pooling with the attention mask, optional L2 normalisation. */
 export function embeddingTask({
@@ -29,6 +31,7 @@ export function embeddingTask({
       `${label}: an embedding model needs an int64 input_ids input; found inputs ${[...session.inputs.values()].map(describeValue).join(', ')}`,
     );
   }
+  requireFeedableInputs(session, label, 'embedding', (name) => TEXT_INPUTS.includes(name));
   const outputs = [...session.outputs.values()];
   const configured = poolingFromConfig(folder.poolingConfig);
   if (configured === 'unsupported' && !options.pooling) {
@@ -38,7 +41,8 @@ export function embeddingTask({
   }
   const pooled = options.pooling ? undefined : outputs.find((o) => POOLED_OUTPUTS.includes(o.name));
   const tokenLevel =
-    outputs.find((o) => TOKEN_OUTPUTS.includes(o.name)) ?? outputs.find((o) => (o.shape?.length ?? 0) === 3);
+    outputs.find((o) => TOKEN_OUTPUTS.includes(o.name)) ??
+    outputs.find((o) => o.name !== 'logits' && (o.shape?.length ?? 0) === 3); // logits score a vocabulary: not embeddings
   const output = pooled ?? tokenLevel;
   if (!output) {
     throw new ModelLoadError(
@@ -53,9 +57,13 @@ export function embeddingTask({
   const wantsTypes = session.inputs.has('token_type_ids');
   const wantsMask = session.inputs.has('attention_mask');
 
-  async function runBatch(texts: string[], signal?: AbortSignal): Promise<Embedded[]> {
-    const rows = new Array<number[]>(texts.length);
-    for (let i = 0; i < texts.length; i++) rows[i] = tokenizer.encode(texts[i]!);
+  /** One onnxruntime run over `rows` (token ids); writes each row's vector to `out[slots[r]]`. */
+  async function runGroup(
+    rows: number[][],
+    slots: number[],
+    out: Embedded[],
+    signal: AbortSignal | undefined,
+  ): Promise<void> {
     const padded = padBatch(rows, tokenizer.padId);
     const dims = [padded.batch, padded.length];
     const feeds: Record<string, OrtTensor> = { input_ids: new ort.Tensor('int64', padded.inputIds, dims) };
@@ -63,11 +71,10 @@ export function embeddingTask({
     if (wantsTypes)
       feeds.token_type_ids = new ort.Tensor('int64', new BigInt64Array(padded.inputIds.length), dims);
     const result = (await session.run(feeds, fetches, signal))[output!.name]!;
-    const out = new Array<Embedded>(texts.length);
     if (result.dims.length === 2) {
       const size = result.dims[1]!;
-      for (let r = 0; r < texts.length; r++) {
-        out[r] = {
+      for (let r = 0; r < rows.length; r++) {
+        out[slots[r]!] = {
           vector: Float32Array.from(floatSlice(result, r * size, size)),
           tokens: padded.lengths[r]!,
         };
@@ -75,12 +82,31 @@ export function embeddingTask({
     } else {
       const [, sequence, size] = result.dims as [number, number, number];
       const hidden = floatSlice(result, 0, result.data.length);
-      for (let r = 0; r < texts.length; r++) {
-        out[r] = {
+      for (let r = 0; r < rows.length; r++) {
+        out[slots[r]!] = {
           vector: poolRow(hidden, r, sequence, size, padded.lengths[r]!, pooling),
           tokens: padded.lengths[r]!,
         };
       }
+    }
+  }
+
+  async function runBatch(texts: string[], signal?: AbortSignal): Promise<Embedded[]> {
+    const rows = new Array<number[]>(texts.length);
+    const lengths = new Array<number>(texts.length);
+    for (let i = 0; i < texts.length; i++) {
+      rows[i] = tokenizer.encode(texts[i]!);
+      lengths[i] = rows[i]!.length;
+    }
+    const out = new Array<Embedded>(texts.length);
+    // Texts of similar length run together, so short ones are not padded to the longest of the batch.
+    for (const group of groupByLength(lengths)) {
+      await runGroup(
+        group.map((i) => rows[i]!),
+        group,
+        out,
+        signal,
+      );
     }
     if (normalize) for (const item of out) normalizeInPlace(item.vector);
     return out;

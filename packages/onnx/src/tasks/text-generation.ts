@@ -15,7 +15,7 @@ import { IncrementalDecoder } from '../generation/detokenizer.ts';
 import { argmax, sample, seededRandom } from '../generation/sampling.ts';
 import { StopScanner } from '../generation/stop.ts';
 import type { OrtTensor } from '../ort.ts';
-import { describeValue } from '../session.ts';
+import { describeValue, requireFeedableInputs } from '../session.ts';
 import { floatSlice } from '../tensors.ts';
 import { loadTokenizer } from '../tokenizer.ts';
 import type { TaskContext, TaskRunner } from './context.ts';
@@ -24,6 +24,15 @@ type Input = ParsedInputOf<TextGenerationTask>;
 type Json = Record<string, unknown>;
 
 const PAST = /^past_key_values\.(\d+)\.(key|value)$/;
+/** The inputs besides the KV cache that the decoder loop feeds. */
+const GENERATION_INPUTS = new Set([
+  'input_ids',
+  'attention_mask',
+  'position_ids',
+  'use_cache_branch',
+  'num_logits_to_keep',
+  'logits_to_keep',
+]);
 
 /** Ids from a config value that is an int or a list of ints (generation_config eos_token_id is either). */
 function idsOf(value: unknown): number[] {
@@ -67,6 +76,12 @@ export function textGenerationTask({
       `${label}: text generation needs an input_ids input and a logits output; found ${found()}`,
     );
   }
+  requireFeedableInputs(
+    session,
+    label,
+    'text-generation',
+    (name) => GENERATION_INPUTS.has(name) || PAST.test(name),
+  );
   const tokenizer = loadTokenizer(folder, label);
 
   // KV cache layout, from the model's metadata where it is fixed, else from config.json.
@@ -191,7 +206,15 @@ export function textGenerationTask({
     return feeds;
   }
 
-  async function* generate(input: Input, signal: AbortSignal): AsyncGenerator<ChunkOf<TextGenerationTask>> {
+  /**
+   * The decoder loop. `streaming` false (a `run()` call): without stop sequences nobody needs text before the
+   * end, so the new tokens are decoded once at the end instead of token by token.
+   */
+  async function* generate(
+    input: Input,
+    signal: AbortSignal,
+    streaming: boolean,
+  ): AsyncGenerator<ChunkOf<TextGenerationTask>> {
     const started = performance.now();
     const prompt = promptIds(input);
     if (prompt.length === 0) {
@@ -216,6 +239,7 @@ export function textGenerationTask({
     const choose = chooser(input);
     const stops = input.stop === undefined ? [] : typeof input.stop === 'string' ? [input.stop] : input.stop;
     const scanner = new StopScanner(stops);
+    const incremental = streaming || stops.length > 0;
     const decoder = new IncrementalDecoder(decode);
     const sequence = [...prompt];
     let text = '';
@@ -245,6 +269,7 @@ export function textGenerationTask({
         break;
       }
       sequence.push(token);
+      if (!incremental) continue;
       text += decoder.push(token);
       const stopAt = stops.length ? scanner.find(text, emitted) : -1;
       if (stopAt >= 0) {
@@ -259,7 +284,9 @@ export function textGenerationTask({
         emitted = safe;
       }
     }
-    if (!stopped) {
+    if (!incremental) {
+      text = decode(sequence.slice(prompt.length));
+    } else if (!stopped) {
       // A character still incomplete at the end is what the model produced: emit it (as U+FFFD).
       text += decoder.flush();
       const stopAt = stops.length ? scanner.find(text, emitted) : -1;
@@ -290,12 +317,12 @@ export function textGenerationTask({
     capabilities: { streaming: true, batching: false },
     async run(input, { signal }) {
       let text = '';
-      for await (const chunk of generate(input, signal)) {
+      for await (const chunk of generate(input, signal, false)) {
         if (chunk.type === 'text-delta') text += chunk.text;
         else return { text, finishReason: chunk.finishReason, usage: chunk.usage };
       }
       throw new Error('unreachable: generation ended without a finish chunk');
     },
-    stream: (input, { signal }) => generate(input, signal) as AsyncIterable<TextGenerationChunk>,
+    stream: (input, { signal }) => generate(input, signal, true) as AsyncIterable<TextGenerationChunk>,
   };
 }
