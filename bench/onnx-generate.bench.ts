@@ -21,7 +21,12 @@ env.allowRemoteModels = false;
 env.allowLocalModels = true;
 env.localModelPath = `${fixturesDir}/`;
 
-const model = await loadModel(fixturePath('tiny-gpt'), { task: 'text-generation', threads: THREADS });
+const model = await loadModel(fixturePath('tiny-gpt'), {
+  task: 'text-generation',
+  threads: THREADS,
+  // Raw continuation of PROMPT, as transformers.js generate() does with the same input ids.
+  chatTemplate: false,
+});
 const tokenizer = await AutoTokenizer.from_pretrained('tiny-gpt');
 const peerModel = await AutoModelForCausalLM.from_pretrained('tiny-gpt', {
   dtype: 'fp32',

@@ -32,8 +32,8 @@ export const LoadOptions = z.object({
   normalize: z.boolean().optional(),
   /** Most tokens per text; longer texts are truncated. Default: the tokenizer's or model's limit. */
   maxLength: z.number().int().positive().optional(),
-  /** A Jinja chat template that replaces the model's own. */
-  chatTemplate: z.string().optional(),
+  /** A Jinja chat template that replaces the model's own; `false` ignores the model's own (`prompt` is then raw text to continue). */
+  chatTemplate: z.union([z.string(), z.literal(false)]).optional(),
   /** Micro-batching of concurrent calls (classification, embedding); `false` runs each call alone. */
   batching: z
     .union([

@@ -30,10 +30,13 @@ describe('text generation with a KV cache (tiny-gpt)', () => {
     return { text: tokenizer.decode(eos ? ids.slice(0, -1) : ids, { skip_special_tokens: true }), ids, eos };
   };
   let model: OnnxModel<TextGenerationTask>;
+  /** The same model with its chat template turned off: `prompt` is raw text to continue. */
+  let raw: OnnxModel<TextGenerationTask>;
   beforeAll(async () => {
     model = await loadInferred('text-generation', fixture('tiny-gpt'));
+    raw = await loadInferred('text-generation', fixture('tiny-gpt'), { chatTemplate: false });
   });
-  afterAll(() => model.dispose());
+  afterAll(() => Promise.all([model.dispose(), raw.dispose()]));
 
   it('infers text-generation from GPT2LMHeadModel and streams', () => {
     expect(model.task).toBe('text-generation');
@@ -43,7 +46,7 @@ describe('text generation with a KV cache (tiny-gpt)', () => {
   it('decodes greedily the same tokens as the reference and stops at eos', async () => {
     const expected = reference(gptEosPrompt, 40);
     expect(expected.eos).toBe(true);
-    const output = await model.run({ prompt: gptEosPrompt, temperature: 0, maxTokens: 40 });
+    const output = await raw.run({ prompt: gptEosPrompt, temperature: 0, maxTokens: 40 });
     expect(output.text).toBe(expected.text);
     expect(output.finishReason).toBe('stop');
     expect(output.usage.outputTokens).toBe(expected.ids.length);
@@ -51,7 +54,7 @@ describe('text generation with a KV cache (tiny-gpt)', () => {
   });
 
   it('stops after maxTokens with finishReason length', async () => {
-    const output = await model.run({ prompt: 'Hello world', temperature: 0, maxTokens: 3 });
+    const output = await raw.run({ prompt: 'Hello world', temperature: 0, maxTokens: 3 });
     expect(output.finishReason).toBe('length');
     expect(output.usage.outputTokens).toBe(3);
     expect(output.text).toBe(reference('Hello world', 3).text);
@@ -128,8 +131,23 @@ describe('text generation with a KV cache (tiny-gpt)', () => {
     expect(output.usage.inputTokens).toBe(
       tokenizer.encode(rendered, { add_special_tokens: false }).ids.length,
     );
-    const asPrompt = await model.run({ prompt: rendered, temperature: 0, maxTokens: 4 });
+    const asPrompt = await raw.run({ prompt: rendered, temperature: 0, maxTokens: 4 });
     expect(output.text).toBe(asPrompt.text);
+  });
+
+  it('treats a prompt as one user turn when the model has a chat template, as hosted providers do', async () => {
+    const options = { temperature: 0, maxTokens: 12 };
+    const [asPrompt, asMessage, continued] = await Promise.all([
+      model.run({ prompt: 'Hello world', ...options }),
+      model.run({ messages: [{ role: 'user', content: 'Hello world' }], ...options }),
+      raw.run({ prompt: 'Hello world', ...options }),
+    ]);
+    expect(asPrompt.text).toBe(asMessage.text);
+    expect(asPrompt.finishReason).toBe(asMessage.finishReason);
+    expect(asPrompt.usage.inputTokens).toBe(asMessage.usage.inputTokens);
+    expect(asPrompt.usage.outputTokens).toBe(asMessage.usage.outputTokens);
+    expect(continued.usage.inputTokens).toBe(tokenizer.encode('Hello world').ids.length);
+    expect(continued.usage.inputTokens).toBeLessThan(asPrompt.usage.inputTokens!);
   });
 
   it('takes a chat template from the chatTemplate option over the model one', async () => {
@@ -234,12 +252,26 @@ describe('text generation config files', () => {
     await model.dispose();
   });
 
-  it('rejects messages for a model without a chat template, pointing to prompt', async () => {
+  it('rejects a conversation for a model without a chat template, pointing to prompt; one user message is its text', async () => {
     const config = JSON.parse(await readFile(join(dir, 'tokenizer_config.json'), 'utf8'));
     delete config.chat_template;
     await writeFile(join(dir, 'tokenizer_config.json'), JSON.stringify(config));
     const model = await loadInferred('text-generation', dir);
-    const error = await model.run({ messages: [{ role: 'user', content: 'hi' }] }).catch((e: unknown) => e);
+    const options = { temperature: 0, maxTokens: 6 };
+    const [single, prompt] = await Promise.all([
+      model.run({ messages: [{ role: 'user', content: 'hi there' }], ...options }),
+      model.run({ prompt: 'hi there', ...options }),
+    ]);
+    expect(single.text).toBe(prompt.text);
+    expect(single.usage.inputTokens).toBe(prompt.usage.inputTokens);
+    const error = await model
+      .run({
+        messages: [
+          { role: 'system', content: 'Be brief.' },
+          { role: 'user', content: 'hi' },
+        ],
+      })
+      .catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'invalid_input' });
     expect((error as Error).message).toMatch(/no chat template.*pass \{ prompt \}/);
     await model.dispose();

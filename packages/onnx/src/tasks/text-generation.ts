@@ -120,7 +120,8 @@ export function textGenerationTask({
     tokenizer.maxLength,
   );
   const defaultMaxTokens = numberOf(generation.max_new_tokens) ?? 256;
-  const templateSource = options.chatTemplate ?? folder.chatTemplate;
+  const templateSource =
+    options.chatTemplate === false ? undefined : (options.chatTemplate ?? folder.chatTemplate);
   let chat: ChatRenderer | undefined;
   const renderChat = (messages: { role: string; content: string }[]) => {
     if (!templateSource) {
@@ -144,10 +145,19 @@ export function textGenerationTask({
       ? new ort.Tensor('bool', new Uint8Array([value ? 1 : 0]), [1])
       : new ort.Tensor('int64', new BigInt64Array([value as bigint]), []);
 
+  // `prompt` means one user turn, as hosted providers send it: a model with a chat template gets it
+  // rendered as a user message, so `{ prompt }` answers alike here and through an OpenAI-compatible
+  // server. A model without one (a base model, or `chatTemplate: false`) continues the raw text, and
+  // a conversation of one user message is then that text.
   function promptIds(input: Input): number[] {
-    if ('messages' in input)
-      return tokenizer.tokenizer.encode(renderChat(input.messages), { add_special_tokens: false }).ids;
-    return tokenizer.tokenizer.encode(input.prompt, { add_special_tokens: true }).ids;
+    const raw = (text: string) => tokenizer.tokenizer.encode(text, { add_special_tokens: true }).ids;
+    const chatIds = (messages: { role: string; content: string }[]) =>
+      tokenizer.tokenizer.encode(renderChat(messages), { add_special_tokens: false }).ids;
+    if ('prompt' in input)
+      return templateSource ? chatIds([{ role: 'user', content: input.prompt }]) : raw(input.prompt);
+    const only = input.messages.length === 1 ? input.messages[0]! : undefined;
+    if (!templateSource && only?.role === 'user') return raw(only.content);
+    return chatIds(input.messages);
   }
 
   function chooser(input: Input): (logits: Float32Array) => number {
