@@ -51,14 +51,39 @@ export function defineModel<T extends Task>(impl: ModelImplementation<T>): Model
     if (disposed)
       throw new UnsupportedError(`Model ${impl.id} was disposed; create a new one to run it again`);
     const parsed = parseInput(impl.task.input, input) as ParsedInputOf<T>;
-    if (options.signal?.aborted) throw abortErrorOf(options.signal);
-    const limit = deadline(options.signal, options.timeoutMs, 'total');
+    const parent = options.signal;
+    if (parent?.aborted) throw abortErrorOf(parent);
     const emit = (event: ModelEvent) => {
       impl.onEvent?.(event);
       options.onEvent?.(event);
     };
-    const context: CallContext = { signal: limit.signal, options, emit };
-    return { parsed, context, limit };
+    const timeoutMs = options.timeoutMs;
+    if (timeoutMs !== undefined && Number.isFinite(timeoutMs)) {
+      const limit = deadline(parent, timeoutMs, 'total');
+      const context: CallContext = { signal: limit.signal, options, emit };
+      return { parsed, context, clear: limit.clear };
+    }
+    if (parent) {
+      const context: CallContext = { signal: parent, options, emit };
+      return { parsed, context, clear: undefined };
+    }
+    // No caller signal and no deadline: nothing can abort this call. Its signal still is its own (an
+    // implementation may leave listeners on it), made only when the implementation asks for it.
+    let signal: AbortSignal | undefined;
+    const context: CallContext = {
+      get signal() {
+        signal ??= new AbortController().signal;
+        return signal;
+      },
+      options,
+      emit,
+    };
+    return { parsed, context, clear: undefined };
+  }
+
+  /** Whether anyone listens for this call's events (no `result` event is built otherwise). */
+  function listening(options: RunOptions | undefined): boolean {
+    return impl.onEvent !== undefined || options?.onEvent !== undefined;
   }
 
   function typed(error: unknown, signal: AbortSignal): unknown {
@@ -74,16 +99,18 @@ export function defineModel<T extends Task>(impl: ModelImplementation<T>): Model
     capabilities: impl.capabilities,
 
     async run(input, options) {
-      const { parsed, context, limit } = begin(input, options);
+      const { parsed, context, clear } = begin(input, options);
       const started = performance.now();
       try {
         const output = await impl.run(parsed, context);
-        context.emit({ type: 'result', modelId: impl.id, durationMs: performance.now() - started });
+        if (listening(options)) {
+          context.emit({ type: 'result', modelId: impl.id, durationMs: performance.now() - started });
+        }
         return output;
       } catch (error) {
         throw typed(error, context.signal);
       } finally {
-        limit.clear();
+        clear?.();
       }
     },
 
@@ -91,18 +118,20 @@ export function defineModel<T extends Task>(impl: ModelImplementation<T>): Model
       if (!impl.stream) {
         throw new UnsupportedError(`Task ${impl.task.name} does not stream; call run() instead`);
       }
-      const { parsed, context, limit } = begin(input, options);
+      const { parsed, context, clear } = begin(input, options);
       const source = impl.stream(parsed, context);
       const started = performance.now();
       return {
         async *[Symbol.asyncIterator]() {
           try {
             for await (const chunk of source) yield chunk;
-            context.emit({ type: 'result', modelId: impl.id, durationMs: performance.now() - started });
+            if (listening(options)) {
+              context.emit({ type: 'result', modelId: impl.id, durationMs: performance.now() - started });
+            }
           } catch (error) {
             throw typed(error, context.signal);
           } finally {
-            limit.clear();
+            clear?.();
           }
         },
       };

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { withFastParse } from '../validate.ts';
 import { defineTask } from './task.ts';
 import { Usage } from './usage.ts';
 
@@ -94,12 +95,78 @@ export const Tensor = z
   });
 export type Tensor = z.infer<typeof Tensor>;
 
-export const TensorInput = z.strictObject({
+const TensorInputSchema = z.strictObject({
   inputs: z.record(z.string(), Tensor),
   /** Names of the outputs to return; all when omitted. */
   outputs: z.array(z.string()).optional(),
 });
+export const TensorInput = withFastParse(TensorInputSchema, parseWellFormedInput);
 export type TensorInput = z.input<typeof TensorInput>;
+
+/** A copy of `value` when it is an array of strings (as z.array(z.string()) returns it), else undefined. */
+function stringsOf(value: unknown): string[] | undefined {
+  if (!Array.isArray(value)) return undefined;
+  const out: string[] = [];
+  for (let i = 0; i < value.length; i++) {
+    const item: unknown = value[i];
+    if (typeof item !== 'string') return undefined;
+    out.push(item);
+  }
+  return out;
+}
+
+/** `Tensor.parse(value)` for a well-formed tensor, undefined for anything else (zod then reports it). */
+function parseWellFormedTensor(value: unknown): Tensor | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  const { dtype, shape, data } = value as Record<string, unknown>;
+  if (!Array.isArray(shape)) return undefined;
+  const dims: number[] = [];
+  let size = 1;
+  for (let i = 0; i < shape.length; i++) {
+    const dim: unknown = shape[i];
+    if (typeof dim !== 'number' || !Number.isSafeInteger(dim) || dim < 0) return undefined;
+    dims.push(dim);
+    size *= dim;
+  }
+  let parsed: unknown = data;
+  if (dtype === 'string') {
+    parsed = stringsOf(data);
+    if (parsed === undefined) return undefined;
+  } else {
+    if (typeof dtype !== 'string' || !Object.hasOwn(TENSOR_ARRAYS, dtype)) return undefined;
+    if (!(data instanceof TENSOR_ARRAYS[dtype as keyof typeof TENSOR_ARRAYS])) return undefined;
+  }
+  if ((data as { length: number }).length !== size) return undefined;
+  return { dtype, shape: dims, data: parsed } as Tensor;
+}
+
+/**
+ * `TensorInput.parse(value)` without zod for well-formed input (the common case, and a few µs per call),
+ * undefined for anything else. Mirrors zod 4: a strict object (unknown keys, inherited ones included,
+ * go to zod), a record of own enumerable string keys of a plain object, `outputs` kept when present even
+ * as undefined; shapes and string data copied, typed arrays passed through.
+ */
+function parseWellFormedInput(value: unknown): z.output<typeof TensorInputSchema> | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  for (const key in value) if (key !== 'inputs' && key !== 'outputs') return undefined;
+  const given = (value as { inputs?: unknown }).inputs;
+  if (typeof given !== 'object' || given === null) return undefined;
+  const proto = Object.getPrototypeOf(given);
+  if (proto !== Object.prototype && proto !== null) return undefined;
+  if (Object.getOwnPropertySymbols(given).length > 0) return undefined;
+  const inputs: Record<string, Tensor> = {};
+  for (const name of Object.keys(given)) {
+    if (name === '__proto__') return undefined;
+    const tensor = parseWellFormedTensor((given as Record<string, unknown>)[name]);
+    if (tensor === undefined) return undefined;
+    inputs[name] = tensor;
+  }
+  if (!('outputs' in value)) return { inputs };
+  const outputs = (value as { outputs?: unknown }).outputs;
+  if (outputs === undefined) return { inputs, outputs: undefined };
+  const names = stringsOf(outputs);
+  return names === undefined ? undefined : { inputs, outputs: names };
+}
 
 export const TensorOutput = z.object({ outputs: z.record(z.string(), Tensor), usage: Usage });
 export type TensorOutput = z.infer<typeof TensorOutput>;

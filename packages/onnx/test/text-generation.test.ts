@@ -10,7 +10,7 @@ import {
   gptTokenizer,
 } from '../../../test/fixtures/generate/gpt.ts';
 import { greedyDecode } from '../../../test/fixtures/reference/gpt.ts';
-import { loadModel, type OnnxModel } from '../src/index.node.ts';
+import type { OnnxModel } from '../src/index.node.ts';
 import { fixture, loadInferred } from './support.ts';
 
 async function collect(stream: AsyncIterable<TextGenerationChunk>): Promise<TextGenerationChunk[]> {

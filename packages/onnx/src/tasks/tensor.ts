@@ -33,6 +33,7 @@ export function tensorTask({ session, label, device }: TaskContext): TaskRunner<
   function feedsOf(given: Record<string, Tensor>): Record<string, OrtTensor> {
     const feeds: Record<string, OrtTensor> = {};
     const issues: { path: string; message: string }[] = [];
+    let fed = 0;
     for (const name in given) {
       const info = session.inputs.get(name);
       if (!info) {
@@ -49,8 +50,13 @@ export function tensorTask({ session, label, device }: TaskContext): TaskRunner<
           path: `input.inputs.${name}`,
           message: `${mismatch} (model input ${describeValue(info)})`,
         });
-      else feeds[name] = toOrtTensor(session.ort, value);
+      else {
+        feeds[name] = toOrtTensor(session.ort, value);
+        fed++;
+      }
     }
+    // Every input given and known: none can be missing.
+    if (fed === inputs.length && issues.length === 0) return feeds;
     for (const info of inputs) {
       if (!(info.name in given)) {
         issues.push({
@@ -73,7 +79,12 @@ export function tensorTask({ session, label, device }: TaskContext): TaskRunner<
   return {
     task: tensor,
     capabilities: { streaming: false, batching: false },
-    async run(input, { signal }) {
+    async run(input, context) {
+      // The call's signal fires only when the caller passed one or a timeout (CallContext): without
+      // either the run cannot be aborted, and the run queue need not watch it.
+      const { options } = context;
+      const signal =
+        options.signal !== undefined || options.timeoutMs !== undefined ? context.signal : undefined;
       const feeds = feedsOf(input.inputs);
       let fetches: readonly string[] | undefined;
       if (input.outputs) {
