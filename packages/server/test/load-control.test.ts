@@ -1,7 +1,8 @@
+import { createOpenAICompatible, type ModelEvent } from '@mlkit/core';
 import { createServer } from '@mlkit/server';
 import { listen } from '@mlkit/server/node';
 import { describe, expect, it, vi } from 'vitest';
-import { fakeChatModel, fakeClassifier, gate, get, postJson } from './fakes.ts';
+import { fakeChatModel, fakeClassifier, gate, get, postJson, replyOf } from './fakes.ts';
 
 const row = { data: [5.1, 3.5, 1.4, 0.2] };
 
@@ -70,6 +71,40 @@ describe('request timeout', () => {
     ]);
     expect([first.status, second.status]).toEqual([504, 504]);
     expect(iris.calls.run).toBe(1);
+  });
+});
+
+describe('backpressure with the mlkit client', () => {
+  it('the client honours the 429 Retry-After and every call ends with its answer', async () => {
+    const chat = fakeChatModel({ delayMs: 30 });
+    const server = createServer({ models: { gpt: chat.model }, limits: { maxConcurrency: 1, maxQueue: 0 } });
+    const listening = await listen(server, { port: 0, host: '127.0.0.1' });
+    try {
+      const retries: Extract<ModelEvent, { type: 'retry' }>[] = [];
+      const model = createOpenAICompatible({
+        name: 'mlkit-server',
+        baseURL: `${listening.url}/v1`,
+        maxRetries: 8,
+        retry: { baseDelayMs: 5, maxDelayMs: 40 },
+        onEvent: (event) => {
+          if (event.type === 'retry') retries.push(event);
+        },
+      }).textGeneration('gpt');
+      const prompts = ['one two', 'three four', 'five six'];
+      const outputs = await Promise.all(
+        prompts.map((content) => model.run({ messages: [{ role: 'user', content }] })),
+      );
+      expect(outputs.map((output) => output.text)).toEqual(
+        prompts.map((content) => replyOf({ messages: [{ role: 'user', content }] })),
+      );
+      // Three at once against one slot and no queue: the others were refused with 429 and retried.
+      expect(retries.length).toBeGreaterThan(0);
+      expect(retries.every((retry) => retry.status === 429)).toBe(true);
+      // The server asked for at least 1 ms (retry-after-ms); the client waited what it asked.
+      expect(retries.every((retry) => retry.delayMs > 0)).toBe(true);
+    } finally {
+      await listening.close();
+    }
   });
 });
 
