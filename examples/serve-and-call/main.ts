@@ -50,6 +50,9 @@ for (const [name, model] of [
   const info = model.describe();
   console.log(`loaded ${name}: ${info.task} on ${info.device} in ${info.loadMs.toFixed(0)} ms`);
 }
+console.log(
+  '(tiny test models the repository generates: iris is trained, tiny-gpt has random weights, so its words are noise)',
+);
 
 // ---- 2. serve ---------------------------------------------------------------------------------
 section('2. serve them (@mlkit/server)');
