@@ -3,6 +3,7 @@
  * Contracts (Model, tasks, errors), remote providers and composition.
  */
 export { abortErrorOf, deadline, sleep, throwIfAborted } from './abort.ts';
+export * from './compose/index.ts';
 export { type CallContext, defineModel, type ModelImplementation } from './define-model.ts';
 export * from './errors.ts';
 export { createTransport } from './http/transport.ts';

@@ -38,7 +38,9 @@ export type ModelEvent =
   | { type: 'retry'; modelId: string; attempt: number; delayMs: number; reason: string; status?: number }
   | { type: 'response'; modelId: string; attempt: number; status: number; durationMs: number }
   | { type: 'error'; modelId: string; attempt: number; error: Error }
-  | { type: 'result'; modelId: string; durationMs: number };
+  | { type: 'result'; modelId: string; durationMs: number }
+  /** A composite model (`fallback`) gave up on member `from` and tries member `to`; `reason` is why. */
+  | { type: 'fallback'; modelId: string; from: string; to: string; reason: string };
 
 /**
  * The one interface over hosted and self-run models. `specificationVersion` is versioned from day

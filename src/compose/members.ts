@@ -1,0 +1,83 @@
+/** What `fallback` and `route` share: checking their members and calling them inside the composite's call. */
+import type { CallContext } from '../define-model.ts';
+import { InvalidInputError } from '../errors.ts';
+import { type Capabilities, isModel, type Model, type RunOptions } from '../model.ts';
+import { type TaskName, tasks } from '../tasks/index.ts';
+import type { Task } from '../tasks/task.ts';
+
+/** A member and how errors name it, e.g. `models[1]` or `models.local`. */
+export type Member<T extends Task> = readonly [label: string, model: Model<T>];
+
+/**
+ * Check that every member is an mlkit model of one task and return that task's schemas: the built-in
+ * task of that name, or `task` (required for a custom task, since a Model carries only its task's name).
+ */
+export function commonTask<T extends Task>(helper: string, members: readonly Member<T>[], task?: T): T {
+  if (members.length === 0) {
+    throw new InvalidInputError(`${helper} needs at least one model (got none)`, {
+      issues: [{ path: 'models', message: 'expected at least one model' }],
+    });
+  }
+  for (const [label, model] of members) {
+    if (!isModel(model)) {
+      throw new InvalidInputError(`${helper}: ${label} is not an mlkit Model`, {
+        issues: [{ path: label, message: 'expected a Model (from defineModel, a provider or loadModel)' }],
+      });
+    }
+  }
+  const [firstLabel, first] = members[0]!;
+  for (const [label, model] of members) {
+    if (model.task !== first.task) {
+      throw new InvalidInputError(
+        `${helper}: every model must do the same task; ${label} (${model.id}) does "${model.task}" but ${firstLabel} (${first.id}) does "${first.task}"`,
+        { issues: [{ path: label, message: `expected task "${first.task}" (got "${model.task}")` }] },
+      );
+    }
+  }
+  if (task) {
+    if (task.name !== first.task) {
+      throw new InvalidInputError(
+        `${helper}: options.task is "${task.name}" but the models do "${first.task}"`,
+        { issues: [{ path: 'options.task', message: `expected task "${first.task}" (got "${task.name}")` }] },
+      );
+    }
+    return task;
+  }
+  const builtIn = tasks[first.task as TaskName] as Task | undefined;
+  if (!builtIn) {
+    throw new InvalidInputError(
+      `${helper}: "${first.task}" is not a built-in task; pass its definition as options.task so input can be validated`,
+      { issues: [{ path: 'options.task', message: `expected the Task object for "${first.task}"` }] },
+    );
+  }
+  return builtIn as T;
+}
+
+/** Smallest defined `maxBatch` of the members, if any limits it. */
+export function smallestMaxBatch(models: readonly Model[]): number | undefined {
+  const limits = models.map((model) => model.capabilities.maxBatch).filter((n) => n !== undefined);
+  return limits.length > 0 ? Math.min(...limits) : undefined;
+}
+
+/** Capabilities every member has: streaming and batching only when all of them do. */
+export function sharedCapabilities(models: readonly Model[]): Pick<Capabilities, 'streaming' | 'batching'> & {
+  maxBatch?: number;
+} {
+  const maxBatch = smallestMaxBatch(models);
+  return {
+    streaming: models.every((model) => model.capabilities.streaming),
+    batching: models.every((model) => model.capabilities.batching),
+    ...(maxBatch === undefined ? {} : { maxBatch }),
+  };
+}
+
+/**
+ * The options a member is called with: the caller's, except that the composite's signal (the caller's
+ * signal plus the composite's total deadline) replaces `signal` and `timeoutMs`, so one deadline covers
+ * every member rather than each starting its own.
+ */
+export function memberOptions(context: CallContext): RunOptions {
+  const { signal: _signal, timeoutMs: _timeoutMs, ...rest } = context.options;
+  const bounded = context.options.signal !== undefined || context.options.timeoutMs !== undefined;
+  return bounded ? { ...rest, signal: context.signal } : rest;
+}
