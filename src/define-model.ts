@@ -31,6 +31,24 @@ export interface ModelImplementation<T extends Task> {
  * model validates input before any work, honours `signal` and `timeoutMs`, rejects calls after
  * `dispose()`, and reports failures as typed mlkit errors.
  */
+/**
+ * The context of a call that nothing can abort. A class, not an object literal with a getter: V8
+ * builds literals with accessors on a slow path, and this is made on every call.
+ */
+class UnabortableContext implements CallContext {
+  readonly options: RunOptions;
+  readonly emit: (event: ModelEvent) => void;
+  #signal: AbortSignal | undefined;
+  constructor(options: RunOptions, emit: (event: ModelEvent) => void) {
+    this.options = options;
+    this.emit = emit;
+  }
+  get signal(): AbortSignal {
+    this.#signal ??= new AbortController().signal;
+    return this.#signal;
+  }
+}
+
 // One overload per built-in task: with a concrete task the results are typed in context, so a plain
 // `finishReason: 'stop'` or `type: 'text-delta'` in an implementation needs no `as const`.
 export function defineModel(
@@ -69,16 +87,7 @@ export function defineModel<T extends Task>(impl: ModelImplementation<T>): Model
     }
     // No caller signal and no deadline: nothing can abort this call. Its signal still is its own (an
     // implementation may leave listeners on it), made only when the implementation asks for it.
-    let signal: AbortSignal | undefined;
-    const context: CallContext = {
-      get signal() {
-        signal ??= new AbortController().signal;
-        return signal;
-      },
-      options,
-      emit,
-    };
-    return { parsed, context, clear: undefined };
+    return { parsed, context: new UnabortableContext(options, emit), clear: undefined };
   }
 
   /** Whether anyone listens for this call's events (no `result` event is built otherwise). */
