@@ -9,7 +9,7 @@ export function toOrtTensor(ort: Ort, tensor: Tensor): OrtTensor {
 /** An mlkit tensor for an onnxruntime output (no copy, except float16 read as raw bits). */
 export function fromOrtTensor(name: string, tensor: OrtTensor): Tensor {
   const dtype = tensor.type as TensorDType;
-  const shape = [...tensor.dims];
+  const shape = tensor.dims.slice();
   if (dtype === 'string') return { dtype, shape, data: [...(tensor.data as string[])] };
   const ArrayType = TENSOR_ARRAYS[dtype as Exclude<TensorDType, 'string'>];
   if (!ArrayType) {
