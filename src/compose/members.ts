@@ -54,7 +54,7 @@ export function commonTask<T extends Task>(helper: string, members: readonly Mem
 }
 
 /** Smallest defined `maxBatch` of the members, if any limits it. */
-export function smallestMaxBatch(models: readonly Model[]): number | undefined {
+function smallestMaxBatch(models: readonly Model[]): number | undefined {
   const limits = models.map((model) => model.capabilities.maxBatch).filter((n) => n !== undefined);
   return limits.length > 0 ? Math.min(...limits) : undefined;
 }

@@ -4,7 +4,7 @@
  */
 import { InvalidInputError } from '../../errors.ts';
 import { createTransport } from '../../http/transport.ts';
-import type { TransportOptions } from '../../http/types.ts';
+import type { Transport, TransportOptions } from '../../http/types.ts';
 import type { Model } from '../../model.ts';
 import type { EmbeddingTask } from '../../tasks/embedding.ts';
 import type { TextGenerationTask } from '../../tasks/text-generation.ts';
@@ -61,13 +61,12 @@ function required(
 export function createOpenAICompatible(settings: OpenAICompatibleSettings): OpenAICompatibleProvider {
   const name = required(settings, 'name', "'vllm'");
   required(settings, 'baseURL', "'http://127.0.0.1:8000/v1'");
-  // Model events go through defineModel's emit (model listener + call listener), so the
-  // transport itself gets no listener: each event is delivered once.
+  // Model events go through defineModel's emit (model listener + call listener), so a model's
+  // transport gets no listener: each event is delivered once.
   const { name: _name, onEvent, ...transportOptions } = settings;
-  const transportFor = (modelId?: string) =>
-    createTransport({ ...transportOptions, provider: name, ...(modelId === undefined ? {} : { modelId }) });
+  const transportFor = (modelId: string) => createTransport({ ...transportOptions, provider: name, modelId });
   const isOpenAI = name === 'openai';
-  let listing: ReturnType<typeof transportFor> | undefined;
+  let listing: Transport | undefined;
 
   return {
     name,
@@ -88,15 +87,9 @@ export function createOpenAICompatible(settings: OpenAICompatibleSettings): Open
       return createEmbeddingModel(id, modelName, context, modelSettings);
     },
     listModels(options = {}) {
-      listing ??= transportFor();
-      const listeners = [onEvent, options.onEvent].filter((listener) => listener !== undefined);
-      if (listeners.length === 0) return listModels(listing, options);
-      return listModels(listing, {
-        ...options,
-        onEvent: (event) => {
-          for (const listener of listeners) listener(event);
-        },
-      });
+      // No defineModel here: the transport calls the provider's listener, then the call's.
+      listing ??= createTransport({ ...transportOptions, provider: name, onEvent });
+      return listModels(listing, options);
     },
   };
 }

@@ -11,10 +11,11 @@ import {
 
 /** Splits createModel()'s options into the provider's settings and the model's settings. */
 function split(options: CreateModelOptions) {
-  const { task: _task, defaults, maxBatchSize, concurrency, encodingFormat, ...provider } = options;
+  const { task, defaults, maxBatchSize, concurrency, encodingFormat, ...provider } = options;
   return {
+    task,
     provider: provider as Partial<OpenAICompatibleSettings>,
-    model: { defaults, maxBatchSize, concurrency, encodingFormat },
+    model: { defaults, maxBatchSize, concurrency, encodingFormat } as never,
   };
 }
 
@@ -22,11 +23,10 @@ function modelOf(
   provider: OpenAICompatibleProvider,
   scheme: string,
   id: string,
-  options: CreateModelOptions,
+  { task: given, model: settings }: ReturnType<typeof split>,
 ): Model {
-  const settings = split(options).model as never;
   // Without a task, an id naming an embedding model ('text-embedding-3-small', 'nomic-embed-text') embeds.
-  const task = options.task ?? (/embed/i.test(id) ? 'embedding' : 'text-generation');
+  const task = given ?? (/embed/i.test(id) ? 'embedding' : 'text-generation');
   if (task === 'text-generation') return provider.textGeneration(id, settings) as Model;
   if (task === 'embedding') return provider.embedding(id, settings) as Model;
   throw new InvalidInputError(`"${scheme}:" models run text-generation or embedding, not "${task}"`, {
@@ -37,7 +37,10 @@ function modelOf(
 /** `openai:gpt-4o-mini` — OpenAI's API; options are OpenAICompatibleSettings plus the model's settings. */
 export const openaiScheme: ModelProvider = {
   scheme: 'openai',
-  create: (id, options) => modelOf(openai(split(options).provider), 'openai', id, options),
+  create(id, options) {
+    const parts = split(options);
+    return modelOf(openai(parts.provider), 'openai', id, parts);
+  },
 };
 
 /** `openai-compatible:my-model` with `{ baseURL }` — any OpenAI-compatible server. */
@@ -50,7 +53,8 @@ export const openaiCompatibleScheme: ModelProvider = {
         { issues: [{ path: 'options.baseURL', message: 'expected a URL string' }] },
       );
     }
-    const settings = { name: 'openai-compatible', ...split(options).provider } as OpenAICompatibleSettings;
-    return modelOf(createOpenAICompatible(settings), 'openai-compatible', id, options);
+    const parts = split(options);
+    const settings = { name: 'openai-compatible', ...parts.provider } as OpenAICompatibleSettings;
+    return modelOf(createOpenAICompatible(settings), 'openai-compatible', id, parts);
   },
 };
