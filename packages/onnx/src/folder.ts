@@ -73,7 +73,8 @@ export function defaultChatTemplate(value: unknown): string | undefined {
   return typeof template === 'string' ? template : undefined;
 }
 
-const SPECIAL_TOKEN_KEYS = [
+/** The special-token names of tokenizer configs (special_tokens_map.json fills these). */
+export const SPECIAL_TOKEN_KEYS = [
   'bos_token',
   'eos_token',
   'unk_token',

@@ -25,11 +25,6 @@ export class RunQueue {
     return this.#waiting.length;
   }
 
-  /** Jobs running now. */
-  get running(): number {
-    return this.#running;
-  }
-
   run<T>(job: () => Promise<T>, signal?: AbortSignal): Promise<T> {
     if (signal?.aborted) return Promise.reject(abortErrorOf(signal));
     if (this.#running < this.#concurrency && this.#waiting.length === 0) return this.#start(job, signal);

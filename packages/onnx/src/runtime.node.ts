@@ -56,7 +56,6 @@ async function isFile(path: string): Promise<boolean | undefined> {
 
 function localFolder(root: string): LocalFolder {
   return {
-    path: root,
     pathOf: (name) => join(root, name),
     async readFile(name) {
       try {
@@ -136,7 +135,6 @@ async function openCache(cacheDir: string | undefined): Promise<DownloadCache | 
 
 /** The onnxruntime-node runtime: CPU by default, CUDA or WebGPU when asked, files from disk, a cache directory. */
 export const nodeRuntime: Runtime = {
-  packageName: 'onnxruntime-node',
   loadOrt,
   chooseDevice,
   threadOptions: (_ort, threads) => (threads ? { intraOpNumThreads: threads } : {}),

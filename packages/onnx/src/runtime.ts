@@ -15,8 +15,6 @@ export interface DeviceChoice {
 
 /** Files of one local model folder (Node): names are relative paths inside it. */
 export interface LocalFolder {
-  /** Absolute path of the folder. */
-  readonly path: string;
   readFile(name: string): Promise<Uint8Array | undefined>;
   /** Absolute path of a file in the folder, for runtimes that load a model from a path. */
   pathOf(name: string): string;
@@ -35,8 +33,6 @@ export interface DownloadCache {
  * `runtime.web.ts` implement it; everything else is shared.
  */
 export interface Runtime {
-  /** The npm package that provides onnxruntime here: the name to tell users to install. */
-  readonly packageName: 'onnxruntime-node' | 'onnxruntime-web';
   /** Import onnxruntime; rejects with ModelLoadError naming the package when it is not installed. */
   loadOrt(): Promise<Ort>;
   /** Pick the device for `requested` and say why. */

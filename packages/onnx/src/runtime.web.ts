@@ -103,7 +103,6 @@ async function openCache(name: string | undefined): Promise<DownloadCache | unde
 
 /** The onnxruntime-web runtime: WebGPU when an adapter exists, else WASM; URLs only; the Cache API. */
 export const webRuntime: Runtime = {
-  packageName: 'onnxruntime-web',
   loadOrt,
   chooseDevice,
   threadOptions(ort, threads) {

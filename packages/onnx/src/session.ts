@@ -52,10 +52,6 @@ export class Session {
     this.#queue = queue ? new RunQueue(1) : undefined;
   }
 
-  get inputNames(): readonly string[] {
-    return this.#session.inputNames;
-  }
-
   get outputNames(): readonly string[] {
     return this.#session.outputNames;
   }

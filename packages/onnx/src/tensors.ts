@@ -25,13 +25,6 @@ export function fromOrtTensor(name: string, tensor: OrtTensor): Tensor {
   return { dtype, shape, data } as Tensor;
 }
 
-/** The number of elements of a shape. */
-export function sizeOf(shape: readonly number[]): number {
-  let size = 1;
-  for (const dim of shape) size *= dim;
-  return size;
-}
-
 /** float16 bits to a number (for logits of fp16 models). */
 export function halfToFloat(bits: number): number {
   const sign = bits & 0x8000 ? -1 : 1;

@@ -1,6 +1,8 @@
 import { Tokenizer } from '@huggingface/tokenizers';
 import { ModelLoadError } from '@mlkit/core';
-import type { ModelFolder } from './folder.ts';
+import { type ModelFolder, SPECIAL_TOKEN_KEYS } from './folder.ts';
+import type { OrtTensor } from './ort.ts';
+import type { Session } from './session.ts';
 
 type Json = Record<string, unknown>;
 
@@ -29,16 +31,6 @@ export interface TextTokenizer {
   encode(text: string, addSpecialTokens?: boolean): number[];
 }
 
-const SPECIAL_KEYS = [
-  'bos_token',
-  'eos_token',
-  'unk_token',
-  'sep_token',
-  'pad_token',
-  'cls_token',
-  'mask_token',
-];
-
 /** Build the tokenizer of a folder; the task needs one, so a folder without tokenizer.json is a ModelLoadError. */
 export function loadTokenizer(folder: ModelFolder, label: string, maxLengthOption?: number): TextTokenizer {
   if (!folder.tokenizerJson) {
@@ -58,7 +50,7 @@ export function loadTokenizer(folder: ModelFolder, label: string, maxLengthOptio
   const idOf = (token: string | undefined) =>
     token === undefined ? undefined : tokenizer.token_to_id(token);
   const specialTokens: Record<string, string> = {};
-  for (const key of SPECIAL_KEYS) {
+  for (const key of SPECIAL_TOKEN_KEYS) {
     const text = tokenText(config[key]);
     if (text !== undefined) specialTokens[key] = text;
   }
@@ -133,6 +125,19 @@ export function padBatch(rows: number[][], padId: number): PaddedBatch {
     lengths[r] = row.length;
   }
   return { batch, length, inputIds, attentionMask, lengths };
+}
+
+/** A padded batch as int64 feeds: input_ids, plus attention_mask and (all zero) token_type_ids where the model takes them. */
+export function textFeeds(session: Session, padded: PaddedBatch): Record<string, OrtTensor> {
+  const { ort, inputs } = session;
+  const dims = [padded.batch, padded.length];
+  const feeds: Record<string, OrtTensor> = { input_ids: new ort.Tensor('int64', padded.inputIds, dims) };
+  if (inputs.has('attention_mask'))
+    feeds.attention_mask = new ort.Tensor('int64', padded.attentionMask, dims);
+  if (inputs.has('token_type_ids')) {
+    feeds.token_type_ids = new ort.Tensor('int64', new BigInt64Array(padded.inputIds.length), dims);
+  }
+  return feeds;
 }
 
 /**

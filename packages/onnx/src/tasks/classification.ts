@@ -11,7 +11,7 @@ import { resolveLabels, sigmoidInPlace, softmaxInPlace } from '../labels.ts';
 import type { OrtTensor } from '../ort.ts';
 import { describeValue, requireFeedableInputs, type Session, type ValueInfo } from '../session.ts';
 import { floatSlice } from '../tensors.ts';
-import { groupByLength, loadTokenizer, padBatch, type TextTokenizer } from '../tokenizer.ts';
+import { groupByLength, loadTokenizer, padBatch, type TextTokenizer, textFeeds } from '../tokenizer.ts';
 import type { TaskContext, TaskRunner } from './context.ts';
 
 type Item = string | number[];
@@ -135,17 +135,7 @@ export function classificationTask({
         group.map((i) => ids[i]!),
         tokenizer!.padId,
       );
-      const dims = [padded.batch, padded.length];
-      const ort = session.ort;
-      const feeds: Record<string, OrtTensor> = {
-        input_ids: new ort.Tensor('int64', padded.inputIds, dims),
-      };
-      if (session.inputs.has('attention_mask'))
-        feeds.attention_mask = new ort.Tensor('int64', padded.attentionMask, dims);
-      if (session.inputs.has('token_type_ids')) {
-        feeds.token_type_ids = new ort.Tensor('int64', new BigInt64Array(padded.inputIds.length), dims);
-      }
-      const results = await session.run(feeds, [plan.name], signal);
+      const results = await session.run(textFeeds(session, padded), [plan.name], signal);
       const scored = toPredictions(results[plan.name]!, group.length, padded.lengths);
       for (let r = 0; r < group.length; r++) out[group[r]!] = scored[r]!;
     }

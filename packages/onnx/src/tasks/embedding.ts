@@ -1,10 +1,9 @@
 import { type EmbeddingTask, embedding, InvalidInputError, ModelLoadError, type Usage } from '@mlkit/core';
 import { MicroBatcher } from '../batcher.ts';
-import type { OrtTensor } from '../ort.ts';
 import { normalizeInPlace, type Pooling, poolingFromConfig, poolRow } from '../pooling.ts';
 import { describeValue, requireFeedableInputs } from '../session.ts';
 import { floatSlice } from '../tensors.ts';
-import { groupByLength, loadTokenizer, padBatch } from '../tokenizer.ts';
+import { groupByLength, loadTokenizer, padBatch, textFeeds } from '../tokenizer.ts';
 import type { TaskContext, TaskRunner } from './context.ts';
 
 interface Embedded {
@@ -52,10 +51,7 @@ export function embeddingTask({
   const pooling: Pooling = options.pooling ?? (configured as Pooling | undefined) ?? 'mean';
   const normalize = options.normalize ?? true;
   const tokenizer = loadTokenizer(folder, label, options.maxLength);
-  const ort = session.ort;
   const fetches = [output.name];
-  const wantsTypes = session.inputs.has('token_type_ids');
-  const wantsMask = session.inputs.has('attention_mask');
 
   /** One onnxruntime run over `rows` (token ids); writes each row's vector to `out[slots[r]]`. */
   async function runGroup(
@@ -65,12 +61,7 @@ export function embeddingTask({
     signal: AbortSignal | undefined,
   ): Promise<void> {
     const padded = padBatch(rows, tokenizer.padId);
-    const dims = [padded.batch, padded.length];
-    const feeds: Record<string, OrtTensor> = { input_ids: new ort.Tensor('int64', padded.inputIds, dims) };
-    if (wantsMask) feeds.attention_mask = new ort.Tensor('int64', padded.attentionMask, dims);
-    if (wantsTypes)
-      feeds.token_type_ids = new ort.Tensor('int64', new BigInt64Array(padded.inputIds.length), dims);
-    const result = (await session.run(feeds, fetches, signal))[output!.name]!;
+    const result = (await session.run(textFeeds(session, padded), fetches, signal))[output!.name]!;
     if (result.dims.length === 2) {
       const size = result.dims[1]!;
       for (let r = 0; r < rows.length; r++) {
