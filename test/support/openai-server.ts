@@ -196,6 +196,14 @@ function sendJson(
   res.end(text);
 }
 
+/** A 200 JSON answer; a mid-stream fault sends half of it, then resets the socket or goes silent. */
+function sendReply(res: ServerResponse, text: string, fault: Fault | undefined): void {
+  res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  if (fault?.kind !== 'reset-mid-stream' && fault?.kind !== 'stall-mid-stream') return void res.end(text);
+  res.write(text.slice(0, text.length >> 1));
+  if (fault.kind === 'reset-mid-stream') setImmediate(() => res.socket?.destroy());
+}
+
 function errorBody(message: string, type: string, code: string | null = null) {
   return { error: { message, type, param: null, code } };
 }
@@ -289,14 +297,6 @@ export async function startOpenAIServer(options: OpenAIServerOptions = {}): Prom
     return sendJson(res, 404, errorBody(`No route ${req.method} ${req.url}`, 'not_found_error'));
   }
 
-  function midBody(res: ServerResponse, text: string, fault: Fault | undefined): boolean {
-    if (fault?.kind !== 'reset-mid-stream' && fault?.kind !== 'stall-mid-stream') return false;
-    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
-    res.write(text.slice(0, text.length >> 1));
-    if (fault.kind === 'reset-mid-stream') setImmediate(() => res.socket?.destroy());
-    return true;
-  }
-
   async function chat(res: ServerResponse, body: any, fault: Fault | undefined): Promise<void> {
     const messages: { role: string; content: string }[] = Array.isArray(body?.messages) ? body.messages : [];
     if (messages.length === 0) {
@@ -326,9 +326,7 @@ export async function startOpenAIServer(options: OpenAIServerOptions = {}): Prom
         ],
         usage,
       });
-      if (midBody(res, text, fault)) return;
-      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
-      return void res.end(text);
+      return sendReply(res, text, fault);
     }
 
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
@@ -400,9 +398,7 @@ export async function startOpenAIServer(options: OpenAIServerOptions = {}): Prom
       }),
       usage: { prompt_tokens: promptTokens, total_tokens: promptTokens },
     });
-    if (midBody(res, text, fault)) return;
-    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
-    res.end(text);
+    sendReply(res, text, fault);
   }
 
   const server = createServer((req, res) => {

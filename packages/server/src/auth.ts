@@ -1,7 +1,9 @@
 import { HttpError } from './errors.ts';
 
+const encoder = new TextEncoder();
+
 async function sha256(text: string): Promise<Uint8Array> {
-  return new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text)));
+  return new Uint8Array(await crypto.subtle.digest('SHA-256', encoder.encode(text)));
 }
 
 /**

@@ -1,5 +1,8 @@
 import { HttpError } from './errors.ts';
 
+// decode() without { stream: true } keeps no state between calls, so one decoder serves every request.
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
 function isJsonType(contentType: string): boolean {
   const mediaType = contentType.split(';')[0]!.trim().toLowerCase();
   return (
@@ -47,7 +50,7 @@ export async function readJson(request: Request, maxBodyBytes: number): Promise<
   }
   let text: string;
   try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    text = utf8.decode(bytes);
   } catch {
     throw new HttpError(400, 'The request body is not valid UTF-8', { code: 'invalid_json' });
   }

@@ -1,4 +1,7 @@
+import { parseInput } from '@mlkit/core';
 import type { Hono } from 'hono';
+import type { z } from 'zod';
+import { readJson } from './body.ts';
 import { HttpError } from './errors.ts';
 import type { RequestScope } from './lifecycle.ts';
 import type { ResolvedOptions } from './options.ts';
@@ -16,6 +19,8 @@ export interface ServerContext {
   runner(name: string): ModelRunner;
   /** The runner serving `name` if it runs one of `tasks`, else 404 / 400 saying which model would fit. */
   runnerFor(name: string, tasks: readonly string[], purpose: string): ModelRunner;
+  /** The JSON body (within `limits.maxBodyBytes`) checked against `schema`; 4xx naming `body.<field>`. */
+  readBody<S extends z.ZodType>(request: Request, schema: S): Promise<z.output<S>>;
 }
 
 export function createContext(options: ResolvedOptions, runners: Map<string, ModelRunner>): ServerContext {
@@ -33,6 +38,8 @@ export function createContext(options: ResolvedOptions, runners: Map<string, Mod
     options,
     runners,
     runner,
+    readBody: async (request, schema) =>
+      parseInput(schema, await readJson(request, options.limits.maxBodyBytes), 'body'),
     runnerFor(name, tasks, purpose) {
       const found = runner(name);
       if (tasks.includes(found.task)) return found;

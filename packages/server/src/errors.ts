@@ -40,7 +40,7 @@ function codeOfStatus(status: number): string {
 }
 
 /** Both headers clients read: `Retry-After` (whole seconds, RFC 9110) and OpenAI's `retry-after-ms`. */
-export function retryAfterHeaders(retryAfterMs: number): Record<string, string> {
+function retryAfterHeaders(retryAfterMs: number): Record<string, string> {
   const ms = Math.max(1, Math.round(retryAfterMs));
   return { 'Retry-After': String(Math.max(1, Math.ceil(ms / 1000))), 'retry-after-ms': String(ms) };
 }

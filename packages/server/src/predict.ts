@@ -1,10 +1,9 @@
-import { type ClassificationOutput, parseInput } from '@mlkit/core';
+import type { ClassificationOutput } from '@mlkit/core';
 import { z } from 'zod';
-import { readJson } from './body.ts';
 import type { App, ServerContext } from './context.ts';
 
 /** The body most hand-written model APIs take: feature rows or texts, one item or many. */
-export const PredictRequest = z.union([
+const PredictRequest = z.union([
   z.strictObject({
     data: z.union([
       z.array(z.number()).min(1),
@@ -15,7 +14,7 @@ export const PredictRequest = z.union([
   }),
   z.strictObject({ text: z.union([z.string(), z.array(z.string()).min(1)]) }),
 ]);
-export type PredictRequest = z.infer<typeof PredictRequest>;
+type PredictRequest = z.infer<typeof PredictRequest>;
 
 function toClassificationInput(body: PredictRequest): {
   input: { text: string[] } | { rows: number[][] };
@@ -37,11 +36,7 @@ export function predictRoutes(app: App, context: ServerContext): void {
   app.post('/predict/:name', async (c) => {
     const runner = context.runnerFor(c.req.param('name'), ['classification'], '/predict requests');
     c.set('model', runner.name);
-    const body = parseInput(
-      PredictRequest,
-      await readJson(c.req.raw, context.options.limits.maxBodyBytes),
-      'body',
-    );
+    const body = await context.readBody(c.req.raw, PredictRequest);
     const { input, single } = toClassificationInput(body);
     const { predictions } = await runner.run<ClassificationOutput>(input, c.get('scope').signal);
     if (single) {

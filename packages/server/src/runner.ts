@@ -63,7 +63,6 @@ export class ModelRunner {
   readonly name: string;
   readonly model: Model;
   readonly maxQueue: number;
-  readonly batching: { windowMs: number; maxBatch: number } | undefined;
   readonly #slots: Slots;
   readonly #batcher: Batcher<unknown, unknown> | undefined;
   readonly #plan: BatchPlan<unknown, unknown> | undefined;
@@ -85,7 +84,6 @@ export class ModelRunner {
         options.batching.maxBatch,
         model.capabilities.maxBatch ?? Number.POSITIVE_INFINITY,
       );
-      this.batching = { windowMs: options.batching.windowMs, maxBatch };
       this.#plan = plan;
       this.#batcher = new Batcher({
         plan,

@@ -219,11 +219,11 @@ export function createServer(options: ServerOptions): MlkitServer {
           // A model that ignores its signal must not hold shutdown forever.
           await Promise.race([lifecycle.idle(), new Promise((resolve) => setTimeout(resolve, 1000))]);
         }
-        const models = new Set(resolved.models.values());
-        const results = await Promise.allSettled([...models].map((model) => model.dispose()));
+        const models = [...new Set(resolved.models.values())];
+        const results = await Promise.allSettled(models.map((model) => model.dispose()));
         results.forEach((result, i) => {
           if (result.status === 'rejected')
-            logger.error(`dispose() of model ${[...models][i]!.id} failed`, { error: result.reason });
+            logger.error(`dispose() of model ${models[i]!.id} failed`, { error: result.reason });
         });
         emit({ type: 'shutdown', phase: 'closed', inflight: lifecycle.inflight });
       })();

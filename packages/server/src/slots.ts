@@ -22,11 +22,6 @@ export class Slots {
     return this.#running;
   }
 
-  /** Callers waiting for a slot now. */
-  get waiting(): number {
-    return this.#waiters.length;
-  }
-
   /** Wait for a slot; rejects with the signal's typed error if it fires first (and leaves the line). */
   acquire(signal?: AbortSignal): Promise<Release> {
     if (signal?.aborted) return Promise.reject(abortErrorOf(signal));

@@ -2,6 +2,8 @@ import { HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 
+export { collect, failure } from '../../http/support.ts';
+
 export const BASE_URL = 'http://api.test/v1';
 
 /** An msw server for one test file: unhandled requests fail the test; handlers reset after each test. */
@@ -51,19 +53,3 @@ export const delta = (content: string | undefined, finishReason: string | null =
     object: 'chat.completion.chunk',
     choices: [{ index: 0, delta: content === undefined ? {} : { content }, finish_reason: finishReason }],
   });
-
-export async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const item of iterable) out.push(item);
-  return out;
-}
-
-/** The rejection of `promise` (fails the test when it resolves). */
-export async function failure(promise: Promise<unknown>): Promise<any> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected the promise to reject');
-}

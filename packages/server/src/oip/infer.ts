@@ -5,16 +5,9 @@ import type {
   TensorOutput,
   TextGenerationOutput,
 } from '@mlkit/core';
-import { InvalidInputError } from '@mlkit/core';
 import { HttpError } from '../errors.ts';
 import type { ModelRunner } from '../runner.ts';
-import { decodeTensor, encodeTensor, type InferOutput, type InferRequest } from './tensors.ts';
-
-/** A 400 naming the request field at fault, e.g. `body.inputs[0].data[3]`. */
-function invalid(field: string, message: string): InvalidInputError {
-  const path = `body.${field}`;
-  return new InvalidInputError(`Invalid input — ${path}: ${message}`, { issues: [{ path, message }] });
-}
+import { decodeTensor, encodeTensor, type InferOutput, type InferRequest, invalid } from './tensors.ts';
 
 function onlyInput(request: InferRequest, what: string) {
   if (request.inputs.length !== 1) {

@@ -49,7 +49,7 @@ const specs = (list: TensorSpec[] | undefined) =>
   (list ?? []).map(fromSpec).filter((t): t is TensorMetadata => t !== undefined);
 
 /** Classification's OIP outputs (see `infer.ts`). */
-export const CLASSIFICATION_OUTPUTS: TensorMetadata[] = [
+const CLASSIFICATION_OUTPUTS: TensorMetadata[] = [
   { name: 'label', datatype: 'BYTES', shape: [-1] },
   { name: 'score', datatype: 'FP32', shape: [-1] },
   { name: 'probabilities', datatype: 'FP32', shape: [-1, -1] },
@@ -59,9 +59,11 @@ export const CLASSIFICATION_OUTPUTS: TensorMetadata[] = [
  * Inputs and outputs as OIP clients see them. Tensor models report their own (when exposed);
  * the other tasks describe the tensors this server maps them to.
  */
-function describeTensors(runner: ModelRunner): { inputs: TensorMetadata[]; outputs: TensorMetadata[] } {
-  const exposed = exposedMetadata(runner.model);
-  switch (runner.task) {
+function describeTensors(
+  task: string,
+  exposed: z.infer<typeof ExposedMetadata> | undefined,
+): { inputs: TensorMetadata[]; outputs: TensorMetadata[] } {
+  switch (task) {
     case 'classification': {
       const inputs = specs(exposed?.inputs);
       const tabular =
@@ -98,8 +100,7 @@ function describeTensors(runner: ModelRunner): { inputs: TensorMetadata[]; outpu
 
 /** `$metadata_model_response`. */
 export function modelMetadata(runner: ModelRunner) {
-  const platform =
-    exposedMetadata(runner.model)?.platform ??
-    (runner.model.id.startsWith('onnx:') ? 'onnxruntime_onnx' : 'mlkit');
-  return { name: runner.name, versions: [MODEL_VERSION], platform, ...describeTensors(runner) };
+  const exposed = exposedMetadata(runner.model);
+  const platform = exposed?.platform ?? (runner.model.id.startsWith('onnx:') ? 'onnxruntime_onnx' : 'mlkit');
+  return { name: runner.name, versions: [MODEL_VERSION], platform, ...describeTensors(runner.task, exposed) };
 }

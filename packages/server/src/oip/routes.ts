@@ -1,5 +1,3 @@
-import { parseInput } from '@mlkit/core';
-import { readJson } from '../body.ts';
 import type { App, ServerContext } from '../context.ts';
 import { HttpError } from '../errors.ts';
 import type { ModelRunner } from '../runner.ts';
@@ -42,11 +40,7 @@ export function oipRoutes(app: App, context: ServerContext, isReady: () => boole
     app.post(`${prefix}/infer`, async (c) => {
       const runner = runnerAt(c.req.param('name')!, c.req.param('version'));
       c.set('model', runner.name);
-      const request = parseInput(
-        InferRequest,
-        await readJson(c.req.raw, context.options.limits.maxBodyBytes),
-        'body',
-      );
+      const request = await context.readBody(c.req.raw, InferRequest);
       const outputs = await infer(runner, request, c.get('scope').signal);
       return c.json({
         model_name: runner.name,

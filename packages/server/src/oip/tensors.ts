@@ -59,7 +59,7 @@ export interface InferOutput {
 }
 
 /** A 400 naming the request field at fault, e.g. `body.inputs[0].data[3]`. */
-function invalid(field: string, message: string): InvalidInputError {
+export function invalid(field: string, message: string): InvalidInputError {
   const path = `body.${field}`;
   return new InvalidInputError(`Invalid input — ${path}: ${message}`, { issues: [{ path, message }] });
 }

@@ -2,7 +2,7 @@ import type { EmbeddingOutput } from '@mlkit/core';
 import type { EmbeddingsRequest } from './schemas.ts';
 
 /** OpenAI's `base64` encoding: the vector's float32 values, little-endian, base64-encoded. */
-export function float32ToBase64(vector: Float32Array): string {
+function float32ToBase64(vector: Float32Array): string {
   const bytes = new Uint8Array(vector.length * 4);
   const view = new DataView(bytes.buffer);
   for (let i = 0; i < vector.length; i++) view.setFloat32(i * 4, vector[i]!, true);

@@ -1,6 +1,4 @@
 import type { EmbeddingOutput, TextGenerationOutput, TextGenerationTask } from '@mlkit/core';
-import { parseInput } from '@mlkit/core';
-import { readJson } from '../body.ts';
 import type { App, ServerContext } from '../context.ts';
 import type { HttpError } from '../errors.ts';
 import { sseResponse } from '../sse.ts';
@@ -35,11 +33,7 @@ export function openaiRoutes(
   });
 
   app.post('/v1/chat/completions', async (c) => {
-    const body = parseInput(
-      ChatCompletionRequest,
-      await readJson(c.req.raw, context.options.limits.maxBodyBytes),
-      'body',
-    );
+    const body = await context.readBody(c.req.raw, ChatCompletionRequest);
     const runner = context.runnerFor(body.model, ['text-generation'], 'chat completions');
     c.set('model', runner.name);
     const input = toGenerationInput(body);
@@ -59,11 +53,7 @@ export function openaiRoutes(
   });
 
   app.post('/v1/embeddings', async (c) => {
-    const body = parseInput(
-      EmbeddingsRequest,
-      await readJson(c.req.raw, context.options.limits.maxBodyBytes),
-      'body',
-    );
+    const body = await context.readBody(c.req.raw, EmbeddingsRequest);
     const runner = context.runnerFor(body.model, ['embedding'], 'embeddings');
     c.set('model', runner.name);
     const output = await runner.run<EmbeddingOutput>(toEmbeddingInput(body), c.get('scope').signal);
