@@ -2,7 +2,7 @@
  * @mlkit/core — one Model interface over hosted AI APIs and self-run models.
  * Contracts (Model, tasks, errors), remote providers and composition.
  */
-export { abortErrorOf, deadline, sleep, throwIfAborted } from './abort.ts';
+export { abortErrorOf, deadline, raceAbort, sleep, throwIfAborted } from './abort.ts';
 export * from './compose/index.ts';
 export { type CallContext, defineModel, type ModelImplementation } from './define-model.ts';
 export * from './errors.ts';

@@ -1,4 +1,4 @@
-import { abortErrorOf } from '@mlkit/core';
+import { abortErrorOf, raceAbort } from '@mlkit/core';
 
 interface Waiting {
   start(): void;
@@ -58,24 +58,8 @@ export class RunQueue {
       work.then(this.#done, this.#done);
       return work;
     }
-    // One settle handler does the bookkeeping and releases the caller (a run per generated token goes
-    // through here, so no promise or listener more than needed).
-    return new Promise<T>((resolve, reject) => {
-      const onAbort = () => reject(abortErrorOf(signal));
-      signal.addEventListener('abort', onAbort, { once: true });
-      work.then(
-        (value) => {
-          signal.removeEventListener('abort', onAbort);
-          this.#next();
-          resolve(value);
-        },
-        (error: unknown) => {
-          signal.removeEventListener('abort', onAbort);
-          this.#next();
-          reject(error);
-        },
-      );
-    });
+    work.then(this.#done, this.#done);
+    return raceAbort(work, signal);
   }
 
   readonly #done = (): void => this.#next();

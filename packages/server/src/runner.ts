@@ -1,9 +1,9 @@
 import {
-  abortErrorOf,
   type ChunkOf,
   type Model,
   OverloadedError,
   parseInput,
+  raceAbort,
   type Task,
   type TaskName,
   tasks,
@@ -26,28 +26,6 @@ export interface RunnerOptions {
 export interface OpenStream<C> extends AsyncIterable<C> {
   /** Release the slot and stop the model's stream; idempotent. */
   close(): Promise<void>;
-}
-
-/** `promise`, or the signal's typed error as soon as it fires. */
-function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) {
-    promise.catch(() => {});
-    return Promise.reject(abortErrorOf(signal));
-  }
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(abortErrorOf(signal));
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
 }
 
 const PLANS: Partial<Record<string, BatchPlan<any, any>>> = {
