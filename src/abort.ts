@@ -1,5 +1,8 @@
 import { AbortError, isMlkitError, type MlkitError, TimeoutError, type TimeoutKind } from './errors.ts';
 
+/** The longest delay setTimeout honours; longer ones fire at once. */
+export const MAX_TIMER_MS = 2_147_483_647;
+
 /** The typed error for an aborted signal: its reason when that is an mlkit error, else AbortError. */
 export function abortErrorOf(signal: AbortSignal): MlkitError {
   const reason = signal.reason;
@@ -28,7 +31,8 @@ export function deadline(
   timeoutMs: number | undefined,
   kind: TimeoutKind,
 ): Deadline {
-  if (timeoutMs === undefined || !Number.isFinite(timeoutMs)) {
+  // setTimeout fires at once for delays above 2^31 - 1 ms (~24.8 days): those mean "no limit".
+  if (timeoutMs === undefined || !Number.isFinite(timeoutMs) || timeoutMs > MAX_TIMER_MS) {
     return { signal: parent ?? new AbortController().signal, clear() {} };
   }
   const controller = new AbortController();

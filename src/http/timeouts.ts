@@ -1,7 +1,5 @@
+import { MAX_TIMER_MS } from '../abort.ts';
 import { TimeoutError, type TimeoutKind } from '../errors.ts';
-
-// setTimeout fires at once for delays above 2^31 - 1 ms; treat those as "no limit".
-const MAX_TIMER_MS = 2_147_483_647;
 
 const WHAT: Record<TimeoutKind, (ms: number) => string> = {
   total: (ms) => `The call did not finish within ${ms} ms (timeoutMs)`,

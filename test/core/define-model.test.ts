@@ -12,6 +12,18 @@ describe('defineModel', () => {
     expect(Date.now() - started).toBeLessThan(900);
   });
 
+  it('treats a timeoutMs beyond what setTimeout can wait (2^31 ms) as no limit, not as an instant timeout', async () => {
+    const { model } = echoModel({ delayMs: 30 });
+    for (const timeoutMs of [2 ** 31, Number.MAX_SAFE_INTEGER]) {
+      const output = await model.run({ prompt: 'slow but fine' }, { timeoutMs });
+      expect(output.text).toBe('slow but fine');
+      const controller = new AbortController();
+      expect((await model.run({ prompt: 'also fine' }, { timeoutMs, signal: controller.signal })).text).toBe(
+        'also fine',
+      );
+    }
+  });
+
   it('turns an abort during the call into AbortError carrying the reason as cause', async () => {
     const { model } = echoModel({ delayMs: 1_000 });
     const controller = new AbortController();
