@@ -6,25 +6,12 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/toolchain.sh
 
 # Dependencies, exactly as locked. Re-run when the lockfile changed since the last install.
+# The lockfile holds every platform's optional packages (as npm writes it against a registry that
+# serves them all), so `npm ci` accepts it whichever platforms this registry serves, and it never
+# rewrites it. To change dependencies: `./dev npm install ...` and commit package-lock.json.
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "mlkit setup: npm ci" >&2
-  # Some registries (mirrors that carry only this platform's binaries) leave the lockfile without
-  # other platforms' optional packages, and `npm ci` then refuses it as "out of sync". `npm install`
-  # installs the same locked versions there; the lockfile must come out unchanged.
-  if ! npm ci --no-audit --no-fund 2>/tmp/mlkit-npm-ci.log; then
-    if grep -q "Missing: .* from lock file" /tmp/mlkit-npm-ci.log; then
-      echo "mlkit setup: npm ci refused this registry's partial platform set; npm install from the lockfile" >&2
-      cp package-lock.json /tmp/mlkit-lock.before
-      npm install --no-audit --no-fund
-      if ! cmp -s package-lock.json /tmp/mlkit-lock.before; then
-        echo "mlkit setup: package-lock.json is out of date with package.json; run 'npm install' and commit it" >&2
-        exit 1
-      fi
-    else
-      cat /tmp/mlkit-npm-ci.log >&2
-      exit 1
-    fi
-  fi
+  npm ci --no-audit --no-fund
   touch node_modules/.package-lock.json
 fi
 

@@ -1,12 +1,14 @@
 # Sourced by ./dev and .ci/run: puts a Node >= 22.12 first on PATH. When the machine's Node is older
 # (these machines ship Node 20), the pinned `node-<os>-<arch>` package from the npm registry is
-# unpacked once into .toolchain/ and used instead; the machine's npm then runs on it.
+# unpacked once into the repository's .toolchain/ (wherever this is sourced from) and used instead;
+# the machine's npm then runs on it.
 MLKIT_NODE_VERSION=24.11.1
 mlkit_node_ok() {
   command -v node >/dev/null 2>&1 &&
     node -e 'const [a,b]=process.versions.node.split(".").map(Number);process.exit(a>22||(a===22&&b>=12)?0:1)' 2>/dev/null
 }
-mlkit_toolchain_dir="$(pwd)/.toolchain/node-v$MLKIT_NODE_VERSION"
+mlkit_repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+mlkit_toolchain_dir="$mlkit_repo_root/.toolchain/node-v$MLKIT_NODE_VERSION"
 if [ -x "$mlkit_toolchain_dir/bin/node" ]; then
   export PATH="$mlkit_toolchain_dir/bin:$PATH"
 elif ! mlkit_node_ok; then
