@@ -1,8 +1,8 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import type { TensorTask } from '@mlkit/core';
+import type { TensorInput, TensorTask } from '@mlkit/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { trainIris } from '../../../test/fixtures/generate/iris.ts';
+import { buildSklearnIrisModel, trainIris } from '../../../test/fixtures/generate/iris.ts';
 import { irisForward } from '../../../test/fixtures/reference/iris.ts';
 import { loadModel, type OnnxModel } from '../src/index.node.ts';
 import { fixture, maxAbsDiff } from './support.ts';
@@ -90,6 +90,35 @@ describe('tensor task on the iris classifier', () => {
     });
     expect(usage.device).toBe('cpu');
     expect(usage.durationMs).toBeGreaterThanOrEqual(0);
+  });
+});
+
+describe('tensor task on a scikit-learn export with a ZipMap output (seq(map(int64, float)))', () => {
+  let model: OnnxModel<TensorTask>;
+  const feeds: TensorInput['inputs'] = {
+    float_input: { dtype: 'float32', shape: [3, 4], data: Float32Array.from(rows.flat()) },
+  };
+  beforeAll(async () => {
+    const bytes = buildSklearnIrisModel(trainIris(), { classLabels: [0, 1, 2], zipmap: true });
+    model = await loadModel(bytes, { task: 'tensor' });
+  });
+  afterAll(() => model.dispose());
+
+  it('leaves the non-tensor output out of a run and returns the tensor outputs', async () => {
+    const { outputs } = await model.run({ inputs: feeds });
+    expect(Object.keys(outputs)).toEqual(['output_label']);
+    const reference = irisForward(trainIris(), rows);
+    expect([...(outputs.output_label!.data as BigInt64Array)].map(Number)).toEqual(reference.labels);
+  });
+
+  it('rejects asking for the ZipMap output by name with an error naming the outputs that can be requested', async () => {
+    const error = await model
+      .run({ inputs: feeds, outputs: ['output_label', 'output_probability'] })
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'invalid_input' });
+    expect((error as Error).message).toMatch(
+      /"output_probability" is not a tensor .*outputs that can be requested: output_label$/,
+    );
   });
 });
 

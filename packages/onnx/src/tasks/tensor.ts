@@ -29,6 +29,10 @@ export function tensorTask({ session, label, device }: TaskContext): TaskRunner<
   if (inputs.length === 0) throw new ModelLoadError(`${label}: the model declares no inputs`);
   const known = inputs.map(describeValue).join(', ');
   const outputNames = session.outputNames;
+  // onnxruntime cannot hand back sequences or maps (skl2onnx's ZipMap output_probability): a run
+  // fetches only the tensor outputs unless told otherwise.
+  const tensorOutputs = outputNames.filter((name) => session.outputs.get(name)?.type !== undefined);
+  const allTensors = tensorOutputs.length === outputNames.length;
 
   function feedsOf(given: Record<string, Tensor>): Record<string, OrtTensor> {
     const feeds: Record<string, OrtTensor> = {};
@@ -86,7 +90,7 @@ export function tensorTask({ session, label, device }: TaskContext): TaskRunner<
       const signal =
         options.signal !== undefined || options.timeoutMs !== undefined ? context.signal : undefined;
       const feeds = feedsOf(input.inputs);
-      let fetches: readonly string[] | undefined;
+      let fetches: readonly string[] | undefined = allTensors ? undefined : tensorOutputs;
       if (input.outputs) {
         const unknown = input.outputs.filter((name) => !outputNames.includes(name));
         if (unknown.length > 0) {
@@ -94,6 +98,13 @@ export function tensorTask({ session, label, device }: TaskContext): TaskRunner<
             `Invalid input — input.outputs: the model has no output ${unknown.map((n) => `"${n}"`).join(', ')}; its outputs: ${outputNames.join(', ')}`,
             { issues: [{ path: 'input.outputs', message: `unknown output ${unknown.join(', ')}` }] },
           );
+        }
+        const nonTensor = input.outputs.filter((name) => !tensorOutputs.includes(name));
+        if (nonTensor.length > 0) {
+          const message = `${nonTensor.map((n) => `"${n}"`).join(', ')} ${nonTensor.length > 1 ? 'are not tensors' : 'is not a tensor'} (a sequence or map, e.g. a scikit-learn ZipMap), which onnxruntime cannot return; outputs that can be requested: ${tensorOutputs.join(', ') || 'none'}`;
+          throw new InvalidInputError(`Invalid input — input.outputs: ${message}`, {
+            issues: [{ path: 'input.outputs', message }],
+          });
         }
         fetches = input.outputs;
       }
