@@ -43,6 +43,21 @@ describe('text generation with a KV cache (tiny-gpt)', () => {
     expect(model.capabilities).toMatchObject({ streaming: true, local: true, device: 'cpu' });
   });
 
+  it('says the template was turned off by chatTemplate: false when messages come, and what to do', async () => {
+    const error = await raw
+      .run({
+        messages: [
+          { role: 'system', content: 'Be brief.' },
+          { role: 'user', content: 'hi' },
+        ],
+      })
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'invalid_input' });
+    expect((error as Error).message).toMatch(/turned off by the load option chatTemplate: false/);
+    expect((error as Error).message).toMatch(/pass \{ prompt \}.*or load without chatTemplate: false/);
+    expect((error as Error).message).not.toMatch(/has no chat template/);
+  });
+
   it('decodes greedily the same tokens as the reference and stops at eos', async () => {
     const expected = reference(gptEosPrompt, 40);
     expect(expected.eos).toBe(true);

@@ -125,14 +125,13 @@ export function textGenerationTask({
   let chat: ChatRenderer | undefined;
   const renderChat = (messages: { role: string; content: string }[]) => {
     if (!templateSource) {
-      throw new InvalidInputError(
-        `Invalid input — input.messages: ${label} has no chat template (chat_template.jinja, tokenizer_config.json chat_template or chat_template.json); pass { prompt } or load it with { chatTemplate }`,
-        {
-          issues: [
-            { path: 'input.messages', message: 'the model has no chat template; pass prompt instead' },
-          ],
-        },
-      );
+      const message =
+        options.chatTemplate === false
+          ? `the chat template of ${label} was turned off by the load option chatTemplate: false; pass { prompt } (raw text to continue), or load without chatTemplate: false to use the model's template`
+          : `${label} has no chat template (chat_template.jinja, tokenizer_config.json chat_template or chat_template.json); pass { prompt } or load it with { chatTemplate }`;
+      throw new InvalidInputError(`Invalid input — input.messages: ${message}`, {
+        issues: [{ path: 'input.messages', message }],
+      });
     }
     chat ??= compileChatTemplate(templateSource, tokenizer.specialTokens, label);
     return chat(messages);
