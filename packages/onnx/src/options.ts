@@ -30,7 +30,10 @@ export const LoadOptions = z.object({
   pooling: z.enum(['mean', 'cls', 'last']).optional(),
   /** L2-normalise embeddings (default true). */
   normalize: z.boolean().optional(),
-  /** Most tokens per text; longer texts are truncated. Default: the tokenizer's or model's limit. */
+  /**
+   * Most tokens per text; longer texts are truncated. Default: tokenizer.json `truncation.max_length`;
+   * never more than tokenizer_config.json `model_max_length` or the model's position limit.
+   */
   maxLength: z.number().int().positive().optional(),
   /** A Jinja chat template that replaces the model's own; `false` ignores the model's own (`prompt` is then raw text to continue). */
   chatTemplate: z.union([z.string(), z.literal(false)]).optional(),

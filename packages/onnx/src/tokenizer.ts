@@ -22,8 +22,13 @@ export interface TextTokenizer {
   readonly padId: number;
   /** Ids of special (added, `special: true`) tokens. */
   readonly specialIds: ReadonlySet<number>;
-  /** Most tokens per sequence, from the options, the tokenizer or the model config. */
+  /**
+   * Most tokens per sequence: the `maxLength` option, else tokenizer.json `truncation.max_length`; never
+   * more than tokenizer_config.json `model_max_length` or the model's position limit.
+   */
   readonly maxLength: number;
+  /** Which end a too-long text loses tokens from: tokenizer.json `truncation.direction` (default right). */
+  readonly truncationSide: 'left' | 'right';
   /** Token text by special-token name (bos_token, eos_token, ...), for chat templates. */
   readonly specialTokens: Record<string, string>;
   idOf(token: string | undefined): number | undefined;
@@ -63,8 +68,13 @@ export function loadTokenizer(folder: ModelFolder, label: string, maxLengthOptio
     idOf(specialTokens.eos_token) ??
     (folder.config?.pad_token_id as number) ??
     0;
+  // tokenizer.json's truncation is what `tokenizer(text, truncation=True)` applies in transformers; the
+  // library here does not apply it itself. `strategy` only matters for text pairs, which no task encodes.
+  const truncation = (folder.tokenizerJson as { truncation?: { max_length?: unknown; direction?: unknown } })
+    .truncation;
+  const truncationSide = truncation?.direction === 'Left' ? 'left' : 'right';
   const maxLength = Math.min(
-    maxLengthOption ?? Number.POSITIVE_INFINITY,
+    maxLengthOption ?? limit(truncation?.max_length),
     limit(config.model_max_length),
     limit(folder.config?.max_position_embeddings ?? folder.config?.n_positions),
   );
@@ -73,21 +83,38 @@ export function loadTokenizer(folder: ModelFolder, label: string, maxLengthOptio
     padId,
     specialIds,
     maxLength,
+    truncationSide,
     specialTokens,
     idOf,
     encode(text, addSpecialTokens = true) {
       const ids = tokenizer.encode(text, { add_special_tokens: addSpecialTokens }).ids;
       if (ids.length <= maxLength) return ids;
-      // Cut the text, not the closing special token ([SEP], </s>) the model was trained to see.
-      const last = ids[ids.length - 1]!;
-      if (addSpecialTokens && specialIds.has(last)) {
-        const cut = ids.slice(0, maxLength - 1);
-        cut.push(last);
-        return cut;
-      }
-      return ids.slice(0, maxLength);
+      return truncate(ids, maxLength, truncationSide, addSpecialTokens ? specialIds : undefined);
     },
   };
+}
+
+/**
+ * Cut `ids` to `maxLength` from `side`, keeping the special tokens the tokenizer put around the text
+ * (`[CLS] ... [SEP]`, `<s> ... </s>`): the model was trained to see them.
+ */
+export function truncate(
+  ids: number[],
+  maxLength: number,
+  side: 'left' | 'right',
+  specialIds: ReadonlySet<number> | undefined,
+): number[] {
+  let head = 0;
+  let tail = 0;
+  if (specialIds) {
+    while (head < ids.length && specialIds.has(ids[head]!)) head++;
+    while (tail < ids.length - head && specialIds.has(ids[ids.length - 1 - tail]!)) tail++;
+  }
+  const keep = maxLength - head - tail;
+  if (keep <= 0) return ids.slice(0, maxLength);
+  const body =
+    side === 'left' ? ids.slice(ids.length - tail - keep, ids.length - tail) : ids.slice(head, head + keep);
+  return [...ids.slice(0, head), ...body, ...ids.slice(ids.length - tail)];
 }
 
 // tokenizer_config.json says 1e30 for "no limit".
