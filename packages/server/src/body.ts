@@ -1,3 +1,4 @@
+import { isMlkitError, raceAbort } from '@mlkit/core';
 import { HttpError } from './errors.ts';
 
 // decode() without { stream: true } keeps no state between calls, so one decoder serves every request.
@@ -20,12 +21,23 @@ function tooLarge(maxBodyBytes: number): HttpError {
   );
 }
 
+/** What a request body may be; `limits.*` of the server options. */
+export interface BodyLimits {
+  maxBodyBytes: number;
+  maxJsonDepth: number;
+  /** Only named in the 408 message: the deadline itself is `signal`'s. */
+  requestTimeoutMs: number;
+}
+
 /**
  * Read a JSON request body: 415 unless it is JSON (a missing Content-Type is taken as JSON, as
  * curl users forget it), 413 when Content-Length or the bytes actually read pass `maxBodyBytes`
- * (a client may lie or stream without a length), 400 when it is empty or not JSON.
+ * (a client may lie or stream without a length), 400 when it is empty, not JSON or nested deeper
+ * than `maxJsonDepth`. The read stops when `signal` fires: 408 past the request deadline, 499 when
+ * the client has gone (shutdown's own error otherwise).
  */
-export async function readJson(request: Request, maxBodyBytes: number): Promise<unknown> {
+export async function readJson(request: Request, limits: BodyLimits, signal: AbortSignal): Promise<unknown> {
+  const { maxBodyBytes } = limits;
   const contentType = request.headers.get('content-type');
   if (contentType !== null && !isJsonType(contentType)) {
     throw new HttpError(
@@ -39,14 +51,18 @@ export async function readJson(request: Request, maxBodyBytes: number): Promise<
   const declared = request.headers.get('content-length');
   if (declared !== null && Number(declared) > maxBodyBytes) throw tooLarge(maxBodyBytes);
   let bytes: Uint8Array;
-  if (declared !== null && !request.headers.has('transfer-encoding')) {
-    // HTTP framing stops a body at its Content-Length, so reading it whole is safe (and fast: Node's
-    // adapter reads the socket directly). The size check still runs for Requests built in code.
-    bytes = new Uint8Array(await request.arrayBuffer());
-    if (bytes.byteLength > maxBodyBytes) throw tooLarge(maxBodyBytes);
-  } else {
-    if (!request.body) throw new HttpError(400, 'The request needs a JSON body', { code: 'invalid_json' });
-    bytes = await readLimited(request.body, maxBodyBytes);
+  try {
+    if (declared !== null && !request.headers.has('transfer-encoding')) {
+      // HTTP framing stops a body at its Content-Length, so reading it whole is safe (and fast: Node's
+      // adapter reads the socket directly). The size check still runs for Requests built in code.
+      bytes = new Uint8Array(await raceAbort(request.arrayBuffer(), signal));
+      if (bytes.byteLength > maxBodyBytes) throw tooLarge(maxBodyBytes);
+    } else {
+      if (!request.body) throw new HttpError(400, 'The request needs a JSON body', { code: 'invalid_json' });
+      bytes = await readLimited(request.body, maxBodyBytes, signal);
+    }
+  } catch (error) {
+    throw readFailure(error, request, signal, limits);
   }
   let text: string;
   try {
@@ -56,6 +72,14 @@ export async function readJson(request: Request, maxBodyBytes: number): Promise<
   }
   if (text.trim() === '')
     throw new HttpError(400, 'The request body is empty; send a JSON object', { code: 'invalid_json' });
+  // Before JSON.parse: a deep value parses fine but overflows the stack of whatever walks it later.
+  if (jsonDepth(text, limits.maxJsonDepth) > limits.maxJsonDepth) {
+    throw new HttpError(
+      400,
+      `The request body nests arrays/objects deeper than ${limits.maxJsonDepth} levels (limits.maxJsonDepth); send flatter JSON`,
+      { code: 'json_too_deep' },
+    );
+  }
   try {
     return JSON.parse(text);
   } catch (error) {
@@ -65,20 +89,87 @@ export async function readJson(request: Request, maxBodyBytes: number): Promise<
   }
 }
 
-/** A body of unknown length (chunked), read while counting: too many bytes stop the read at once. */
-async function readLimited(body: ReadableStream<Uint8Array>, maxBodyBytes: number): Promise<Uint8Array> {
+/**
+ * How deep `[` and `{` nest outside strings, in one pass; stops counting once past `limit`.
+ * Malformed JSON is left for JSON.parse to name.
+ */
+function jsonDepth(text: string, limit: number): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (inString) {
+      if (code === 0x5c)
+        i++; // a backslash escapes the next character, a quote too
+      else if (code === 0x22) inString = false;
+    } else if (code === 0x22) inString = true;
+    else if (code === 0x5b || code === 0x7b) {
+      if (++depth > deepest) deepest = depth;
+      if (deepest > limit) return deepest;
+    } else if (code === 0x5d || code === 0x7d) depth--;
+  }
+  return deepest;
+}
+
+/** Why a body read stopped, as the status the client (or the log) should see. */
+function readFailure(error: unknown, request: Request, signal: AbortSignal, limits: BodyLimits): unknown {
+  if (error instanceof HttpError) return error;
+  if (signal.aborted) {
+    const reason: unknown = signal.reason;
+    if (reason instanceof HttpError) return reason; // shutdown gave up waiting
+    if (isMlkitError(reason) && reason.code === 'timeout') {
+      return new HttpError(
+        408,
+        `The request body did not arrive within limits.requestTimeoutMs (${limits.requestTimeoutMs} ms); send it faster or raise the limit`,
+        { code: 'request_timeout', headers: { Connection: 'close' } },
+      );
+    }
+  }
+  // The connection broke mid-body (Node's adapter errors the stream, or aborts the request's signal).
+  if (signal.aborted || request.signal.aborted || isConnectionError(error)) {
+    return new HttpError(499, 'The client closed the request while sending its body', {
+      code: 'client_closed',
+      cause: error,
+    });
+  }
+  return error;
+}
+
+function isConnectionError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && (code === 'ECONNRESET' || code === 'ERR_STREAM_PREMATURE_CLOSE');
+}
+
+/**
+ * Read a body while counting the total so far: too many bytes stop the read at once, and so does
+ * `signal` (a body that trickles in must not hold the request past its deadline).
+ */
+async function readLimited(
+  body: ReadableStream<Uint8Array>,
+  maxBodyBytes: number,
+  signal: AbortSignal,
+): Promise<Uint8Array> {
   const reader = body.getReader();
+  const stop = () => void reader.cancel(signal.reason).catch(() => {});
+  if (signal.aborted) stop();
+  signal.addEventListener('abort', stop, { once: true });
   const parts: Uint8Array[] = [];
   let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > maxBodyBytes) {
-      void reader.cancel().catch(() => {});
-      throw tooLarge(maxBodyBytes);
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (signal.aborted) throw signal.reason;
+      if (done) break;
+      size += value.byteLength;
+      if (size > maxBodyBytes) {
+        void reader.cancel().catch(() => {});
+        throw tooLarge(maxBodyBytes);
+      }
+      parts.push(value);
     }
-    parts.push(value);
+  } finally {
+    signal.removeEventListener('abort', stop);
   }
   return parts.length === 1 ? parts[0]! : concat(parts, size);
 }

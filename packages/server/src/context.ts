@@ -1,5 +1,5 @@
 import { parseInput } from '@mlkit/core';
-import type { Hono } from 'hono';
+import type { Context, Hono } from 'hono';
 import type { z } from 'zod';
 import { readJson } from './body.ts';
 import { HttpError } from './errors.ts';
@@ -19,8 +19,11 @@ export interface ServerContext {
   runner(name: string): ModelRunner;
   /** The runner serving `name` if it runs one of `tasks`, else 404 / 400 saying which model would fit. */
   runnerFor(name: string, tasks: readonly string[], purpose: string): ModelRunner;
-  /** The JSON body (within `limits.maxBodyBytes`) checked against `schema`; 4xx naming `body.<field>`. */
-  readBody<S extends z.ZodType>(request: Request, schema: S): Promise<z.output<S>>;
+  /**
+   * The JSON body (within `limits.maxBodyBytes` and `maxJsonDepth`, read before the request's
+   * deadline) checked against `schema`; 4xx naming `body.<field>`.
+   */
+  readBody<S extends z.ZodType>(c: Context<AppEnv>, schema: S): Promise<z.output<S>>;
 }
 
 export function createContext(options: ResolvedOptions, runners: Map<string, ModelRunner>): ServerContext {
@@ -38,8 +41,8 @@ export function createContext(options: ResolvedOptions, runners: Map<string, Mod
     options,
     runners,
     runner,
-    readBody: async (request, schema) =>
-      parseInput(schema, await readJson(request, options.limits.maxBodyBytes), 'body'),
+    readBody: async (c, schema) =>
+      parseInput(schema, await readJson(c.req.raw, options.limits, c.get('scope').signal), 'body'),
     runnerFor(name, tasks, purpose) {
       const found = runner(name);
       if (tasks.includes(found.task)) return found;

@@ -8,7 +8,19 @@ export interface ListenOptions {
   port?: number;
   /** Default '127.0.0.1'; '0.0.0.0' (or '::') to accept connections from other machines. */
   host?: string;
+  /** Most ms a client may take to send its request headers (Node's `headersTimeout`); 408 after. Default 60_000. */
+  headersTimeoutMs?: number;
+  /**
+   * Most ms a client may take to send its whole request, headers and body (Node's `requestTimeout`):
+   * the socket-level backstop of `limits.requestTimeoutMs`, which answers a slow body with 408 first.
+   * Default `limits.requestTimeoutMs` + 1_000.
+   */
+  receiveTimeoutMs?: number;
 }
+
+const DEFAULT_HEADERS_TIMEOUT_MS = 60_000;
+/** Node checks its header and request timeouts on this beat (its own default is 30 s). */
+const MAX_CHECK_INTERVAL_MS = 30_000;
 
 export interface Listening {
   /** e.g. 'http://127.0.0.1:8080'. */
@@ -31,7 +43,21 @@ export interface Listening {
  */
 export async function listen(server: MlkitServer, options: ListenOptions = {}): Promise<Listening> {
   const host = options.host ?? '127.0.0.1';
-  const httpServer = createAdaptorServer({ fetch: (request: Request) => server.fetch(request) }) as Server;
+  const receiveTimeoutMs = options.receiveTimeoutMs ?? server.limits.requestTimeoutMs + 1_000;
+  // Node refuses a headersTimeout above requestTimeout.
+  const headersTimeoutMs = Math.min(options.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS, receiveTimeoutMs);
+  const httpServer = createAdaptorServer({
+    fetch: (request: Request) => server.fetch(request),
+    serverOptions: {
+      headersTimeout: headersTimeoutMs,
+      requestTimeout: receiveTimeoutMs,
+      // A timeout is enforced at the next check: checking at a quarter of it keeps it within 25 %.
+      connectionsCheckingInterval: Math.max(
+        10,
+        Math.min(MAX_CHECK_INTERVAL_MS, Math.floor(headersTimeoutMs / 4)),
+      ),
+    },
+  }) as Server;
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);
     httpServer.listen(options.port ?? 8080, host, () => {

@@ -8,11 +8,19 @@ export const Limits = z.strictObject({
     .int()
     .positive()
     .default(1024 * 1024),
+  /**
+   * Deepest nesting of arrays/objects in a JSON body, checked before it is parsed (a deeper body
+   * is a 400, not a stack overflow). Default 64: real tensors and chats need fewer than 10.
+   */
+  maxJsonDepth: z.number().int().positive().default(64),
   /** Calls one model runs at once; the rest wait. Default 4. */
   maxConcurrency: z.number().int().positive().default(4),
   /** Requests that may wait per model; one more is refused with 429 and Retry-After. Default 64. */
   maxQueue: z.number().int().nonnegative().default(64),
-  /** Deadline for a whole request (queue, run and stream), in ms; answered 504. Default 300_000. */
+  /**
+   * Deadline for a whole request (body upload, queue, run and stream), in ms; answered 408 while
+   * the body is still arriving, 504 after. Default 300_000.
+   */
   requestTimeoutMs: z.number().positive().default(300_000),
 });
 export type Limits = z.input<typeof Limits>;

@@ -36,7 +36,7 @@ export function predictRoutes(app: App, context: ServerContext): void {
   app.post('/predict/:name', async (c) => {
     const runner = context.runnerFor(c.req.param('name'), ['classification'], '/predict requests');
     c.set('model', runner.name);
-    const body = await context.readBody(c.req.raw, PredictRequest);
+    const body = await context.readBody(c, PredictRequest);
     const { input, single } = toClassificationInput(body);
     const { predictions } = await runner.run<ClassificationOutput>(input, c.get('scope').signal);
     if (single) {

@@ -10,7 +10,7 @@ import { Lifecycle } from './lifecycle.ts';
 import { Gauge, ServerMetrics } from './metrics.ts';
 import { oipRoutes } from './oip/routes.ts';
 import { openaiRoutes } from './openai/routes.ts';
-import { resolveOptions, type ServerEvent, type ServerOptions } from './options.ts';
+import { type ResolvedOptions, resolveOptions, type ServerEvent, type ServerOptions } from './options.ts';
 import { predictRoutes } from './predict.ts';
 import { ModelRunner } from './runner.ts';
 
@@ -30,6 +30,8 @@ export interface MlkitServer {
   close(options?: CloseOptions): Promise<void>;
   /** The Hono app, to mount under another app or to add routes. */
   readonly app: Hono<AppEnv>;
+  /** The limits in force, defaults filled in (the Node listener fits its socket timeouts to them). */
+  readonly limits: Readonly<ResolvedOptions['limits']>;
 }
 
 /**
@@ -194,6 +196,7 @@ export function createServer(options: ServerOptions): MlkitServer {
   let closing: Promise<void> | undefined;
   return {
     app,
+    limits,
     fetch: async (request) => app.fetch(request),
     close({ graceMs = 30_000 } = {}) {
       closing ??= (async () => {

@@ -40,7 +40,7 @@ export function oipRoutes(app: App, context: ServerContext, isReady: () => boole
     app.post(`${prefix}/infer`, async (c) => {
       const runner = runnerAt(c.req.param('name')!, c.req.param('version'));
       c.set('model', runner.name);
-      const request = await context.readBody(c.req.raw, InferRequest);
+      const request = await context.readBody(c, InferRequest);
       const outputs = await infer(runner, request, c.get('scope').signal);
       return c.json({
         model_name: runner.name,
