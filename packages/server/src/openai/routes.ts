@@ -58,7 +58,7 @@ export function openaiRoutes(
   });
 
   app.post('/v1/completions', async (c) => {
-    const body = await context.readBody(c.req.raw, CompletionRequest);
+    const body = await context.readBody(c, CompletionRequest);
     const runner = context.runnerFor(body.model, ['text-generation'], 'completions');
     c.set('model', runner.name);
     const inputs = toCompletionInputs(body, runner.model.capabilities);
@@ -84,7 +84,7 @@ export function openaiRoutes(
   });
 
   app.post('/v1/responses', async (c) => {
-    const body = await context.readBody(c.req.raw, ResponsesRequest);
+    const body = await context.readBody(c, ResponsesRequest);
     const runner = context.runnerFor(body.model, ['text-generation'], 'responses');
     c.set('model', runner.name);
     const input = toResponsesInput(body);
