@@ -3,15 +3,18 @@ import type { ModelFolder } from './folder.ts';
 
 /**
  * Class labels by index: the `labels` option, else config.json `id2label` (keys are indices as
- * strings), else `LABEL_0`, `LABEL_1`, ... as transformers names unnamed classes.
+ * strings), else the labels of the graph's ai.onnx.ml classifier node (a scikit-learn export's
+ * `classes_`), else `LABEL_0`, `LABEL_1`, ... as transformers names unnamed classes.
  */
 export function resolveLabels(
   folder: ModelFolder,
   optionLabels: string[] | undefined,
   classes: number | undefined,
   label: string,
+  graphLabels?: string[],
 ): string[] | undefined {
   let labels = optionLabels;
+  let from = optionLabels ? 'the labels option' : 'config.json id2label';
   if (!labels) {
     const id2label = folder.config?.id2label as Record<string, string> | undefined;
     if (id2label && typeof id2label === 'object') {
@@ -23,8 +26,11 @@ export function resolveLabels(
       }
     }
   }
+  if (!labels && graphLabels && graphLabels.length > 0) {
+    labels = graphLabels;
+    from = "the classifier node's class labels";
+  }
   if (labels && classes !== undefined && labels.length !== classes) {
-    const from = optionLabels ? 'the labels option' : 'config.json id2label';
     throw new ModelLoadError(
       `${label}: the model scores ${classes} classes but ${from} names ${labels.length} (${labels.join(', ')})`,
     );

@@ -10,6 +10,7 @@ import {
 } from '@mlkit/core';
 import { findModelFile, type ModelFolder, readFolder } from './folder.ts';
 import { inferTask } from './infer-task.ts';
+import { classifierLabels } from './onnx-graph.ts';
 import { type LoadOptions, resolveOptions } from './options.ts';
 import type { Runtime } from './runtime.ts';
 import { createSession, type Session, type ValueInfo } from './session.ts';
@@ -118,6 +119,16 @@ export function createLoader(runtime: Runtime): LoadModel {
       checkAbort();
       const task = options.task ?? inferTask(folder, session);
       const context: TaskContext = { session, folder, options, label: files.label, device: choice.device };
+      // A scikit-learn export names its classes only inside the graph; text models never do.
+      if (
+        task === 'classification' &&
+        !options.labels &&
+        !folder.config?.id2label &&
+        !session.inputs.has('input_ids')
+      ) {
+        const bytes = typeof model === 'string' ? await files.read(modelFile!) : model;
+        if (bytes) context.classifierLabels = classifierLabels(bytes);
+      }
       runner = BUILDERS[task](context) as unknown as TaskRunner<Task>;
     } catch (error) {
       await session.release().catch(() => undefined);

@@ -1,3 +1,6 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { ClassificationTask } from '@mlkit/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -7,7 +10,7 @@ import {
   createSentimentHead,
   sentimentExamples,
 } from '../../../test/fixtures/generate/bert.ts';
-import { trainIris } from '../../../test/fixtures/generate/iris.ts';
+import { buildSklearnIrisModel, trainIris } from '../../../test/fixtures/generate/iris.ts';
 import { bertClassify } from '../../../test/fixtures/reference/bert.ts';
 import { irisForward } from '../../../test/fixtures/reference/iris.ts';
 import { loadModel, type OnnxModel } from '../src/index.node.ts';
@@ -77,6 +80,38 @@ describe('tabular classification', () => {
     const text = await model.run({ text: 'hello' }).catch((e: unknown) => e);
     expect((text as Error).message).toMatch(/classifies feature rows; pass \{ rows \}/);
     expect(model.describe().runs).toBe(before);
+    await model.dispose();
+  });
+});
+
+describe('class labels of a bare scikit-learn export (no config.json)', () => {
+  const reference = irisForward(trainIris(), rows);
+
+  it('names classes from the LinearClassifier classlabels_strings', async () => {
+    const bytes = buildSklearnIrisModel(trainIris(), { classLabels: names, zipmap: false });
+    const model = await loadInferred('classification', bytes);
+    const { predictions } = await model.run({ rows });
+    expect(predictions.map((p) => p.label)).toEqual(reference.labels.map((i) => names[i]));
+    expect(Object.keys(predictions[0]!.scores)).toEqual(names);
+    await model.dispose();
+  });
+
+  it('names classes from classlabels_ints as the integers sklearn had (-1, 1, 7), read from a folder', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'mlkit-onnx-sklearn-'));
+    const bytes = buildSklearnIrisModel(trainIris(), { classLabels: [-1, 1, 7], zipmap: false });
+    await writeFile(join(dir, 'model.onnx'), bytes);
+    const model = await loadModel(dir, { task: 'classification' });
+    const { predictions } = await model.run({ rows });
+    expect(predictions.map((p) => p.label)).toEqual(reference.labels.map((i) => ['-1', '1', '7'][i]));
+    await model.dispose();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('prefers the labels option over the classifier node', async () => {
+    const bytes = buildSklearnIrisModel(trainIris(), { classLabels: names, zipmap: false });
+    const model = await loadModel(bytes, { task: 'classification', labels: ['a', 'b', 'c'] });
+    const { predictions } = await model.run({ rows: [rows[0]!] });
+    expect(Object.keys(predictions[0]!.scores)).toEqual(['a', 'b', 'c']);
     await model.dispose();
   });
 });

@@ -1,6 +1,7 @@
 import type { TaskByName, TaskName } from '@mlkit/core';
 import { ensureFixtures, type FixtureName, fixturePath } from '../../../test/fixtures/paths.ts';
 import { type LoadOptions, loadModel, type OnnxModel } from '../src/index.node.ts';
+import type { ModelSource } from '../src/source.ts';
 
 /** Absolute path of a generated fixture model folder, generating the fixtures first on a fresh clone. */
 export function fixture(name: FixtureName, ...segments: string[]): string {
@@ -21,13 +22,13 @@ export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
  */
 export async function loadInferred<N extends TaskName>(
   task: N,
-  source: string,
+  source: ModelSource,
   options: Omit<LoadOptions, 'task'> = {},
 ): Promise<OnnxModel<TaskByName<N>>> {
   const model = await loadModel(source, options);
   if (model.task !== task) {
     await model.dispose();
-    throw new Error(`expected ${source} to load as ${task}, got ${model.task}`);
+    throw new Error(`expected ${String(source)} to load as ${task}, got ${model.task}`);
   }
   return model as unknown as OnnxModel<TaskByName<N>>;
 }

@@ -74,6 +74,7 @@ export function classificationTask({
   options,
   label,
   device,
+  classifierLabels,
 }: TaskContext): TaskRunner<ClassificationTask> {
   const inputs = [...session.inputs.values()];
   const textInput = session.inputs.get('input_ids');
@@ -94,7 +95,7 @@ export function classificationTask({
     );
   }
   const plan = planOutputs(session, label, folder.config?.problem_type === 'multi_label_classification');
-  const labels = resolveLabels(folder, options.labels, plan.classes, label);
+  const labels = resolveLabels(folder, options.labels, plan.classes, label, classifierLabels);
   const tokenizer: TextTokenizer | undefined =
     mode === 'text' ? loadTokenizer(folder, label, options.maxLength) : undefined;
   const input = (textInput ?? tabularInput)!;

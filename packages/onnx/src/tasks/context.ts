@@ -12,6 +12,8 @@ export interface TaskContext {
   label: string;
   /** Where the session runs: 'cpu', 'wasm', 'webgpu', 'cuda'. */
   device: string;
+  /** Class labels of the graph's ai.onnx.ml classifier node (read for tabular classification without id2label). */
+  classifierLabels?: string[] | undefined;
 }
 
 /** A task's implementation before `defineModel` adds validation, deadlines and lifecycle. */
