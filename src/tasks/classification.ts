@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineTask } from './task.ts';
+import { defineTask, type Task } from './task.ts';
 import { Usage } from './usage.ts';
 
 export const ClassificationInput = z.union([
@@ -27,9 +27,11 @@ export const ClassificationOutput = z.object({
 export type ClassificationOutput = z.infer<typeof ClassificationOutput>;
 
 /** Texts or feature rows in, one {label, score, scores} per item out. */
-export const classification = defineTask({
+export const classification: ClassificationTask = defineTask({
   name: 'classification',
   input: ClassificationInput,
   output: ClassificationOutput,
 });
-export type ClassificationTask = typeof classification;
+/** The classification task's type; an interface so that hovers say `Model<ClassificationTask>`. */
+export interface ClassificationTask
+  extends Task<'classification', typeof ClassificationInput, typeof ClassificationOutput, undefined> {}

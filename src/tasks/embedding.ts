@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineTask } from './task.ts';
+import { defineTask, type Task } from './task.ts';
 import { Usage } from './usage.ts';
 
 export const EmbeddingInput = z.strictObject({
@@ -24,5 +24,11 @@ export const EmbeddingOutput = z.object({
 export type EmbeddingOutput = z.infer<typeof EmbeddingOutput>;
 
 /** Texts in, one Float32Array vector per text out. */
-export const embedding = defineTask({ name: 'embedding', input: EmbeddingInput, output: EmbeddingOutput });
-export type EmbeddingTask = typeof embedding;
+export const embedding: EmbeddingTask = defineTask({
+  name: 'embedding',
+  input: EmbeddingInput,
+  output: EmbeddingOutput,
+});
+/** The embedding task's type; an interface so that hovers say `Model<EmbeddingTask>`. */
+export interface EmbeddingTask
+  extends Task<'embedding', typeof EmbeddingInput, typeof EmbeddingOutput, undefined> {}

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { withFastParse } from '../validate.ts';
-import { defineTask } from './task.ts';
+import { defineTask, type Task } from './task.ts';
 import { Usage } from './usage.ts';
 
 export const TensorDType = z.enum([
@@ -172,5 +172,6 @@ export const TensorOutput = z.object({ outputs: z.record(z.string(), Tensor), us
 export type TensorOutput = z.infer<typeof TensorOutput>;
 
 /** Named typed tensors in and out: the escape hatch, native to OIP v2 and onnxruntime. */
-export const tensor = defineTask({ name: 'tensor', input: TensorInput, output: TensorOutput });
-export type TensorTask = typeof tensor;
+export const tensor: TensorTask = defineTask({ name: 'tensor', input: TensorInput, output: TensorOutput });
+/** The tensor task's type; an interface so that hovers say `Model<TensorTask>`. */
+export interface TensorTask extends Task<'tensor', typeof TensorInput, typeof TensorOutput, undefined> {}

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineTask } from './task.ts';
+import { defineTask, type Task } from './task.ts';
 import { Usage } from './usage.ts';
 
 export const ChatMessage = z.object({
@@ -44,10 +44,17 @@ export const TextGenerationChunk = z.discriminatedUnion('type', [
 export type TextGenerationChunk = z.infer<typeof TextGenerationChunk>;
 
 /** Chat or prompt in, text out; streams text deltas, then one finish chunk with usage. */
-export const textGeneration = defineTask({
+export const textGeneration: TextGenerationTask = defineTask({
   name: 'text-generation',
   input: TextGenerationInput,
   output: TextGenerationOutput,
   chunk: TextGenerationChunk,
 });
-export type TextGenerationTask = typeof textGeneration;
+/** The text-generation task's type; an interface so that hovers say `Model<TextGenerationTask>`. */
+export interface TextGenerationTask
+  extends Task<
+    'text-generation',
+    typeof TextGenerationInput,
+    typeof TextGenerationOutput,
+    typeof TextGenerationChunk
+  > {}
