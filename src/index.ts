@@ -19,10 +19,13 @@ export {
   type TextGenerationDefaults,
   type TextGenerationSettings,
 } from './providers/openai-compatible/index.ts';
+export type { OpenAIModelOptions } from './providers/openai-compatible/schemes.ts';
 export {
   type CreateModelOptions,
   createModel,
+  type ModelOptions,
   type ModelProvider,
+  type ProviderOptionsByScheme,
   registeredSchemes,
   registerProvider,
 } from './registry.ts';

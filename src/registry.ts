@@ -1,14 +1,33 @@
-import { InvalidInputError } from './errors.ts';
+import { InvalidInputError, ModelLoadError } from './errors.ts';
 import type { Model } from './model.ts';
 import { builtinProviders } from './providers/index.ts';
+import type { OpenAIModelOptions } from './providers/openai-compatible/schemes.ts';
 import type { TaskByName, TaskName } from './tasks/index.ts';
 
-/** Options every provider understands; providers accept more (baseURL, apiKey, device, ...). */
+/** What a provider's `create()` receives: createModel()'s options as given; each provider checks its own. */
 export interface CreateModelOptions {
   /** The task to run; a provider infers it from the model when it can (an ONNX folder's config.json). */
   task?: TaskName;
   [option: string]: unknown;
 }
+
+/**
+ * createModel()'s options, by scheme. A package that adds a scheme adds its options here, e.g.
+ * `declare module '@mlkit/core' { interface ProviderOptionsByScheme { onnx: LoadOptions } }`.
+ */
+export interface ProviderOptionsByScheme {
+  openai: OpenAIModelOptions;
+  'openai-compatible': OpenAIModelOptions;
+}
+
+/**
+ * createModel()'s options for `Spec`: its scheme's options, or, for a spec known only at run time
+ * (a `string` such as `process.env.MLKIT_MODEL`), the options of any known scheme.
+ */
+export type ModelOptions<Spec extends string> =
+  Spec extends `${infer Scheme extends keyof ProviderOptionsByScheme}:${string}`
+    ? ProviderOptionsByScheme[Scheme]
+    : ProviderOptionsByScheme[keyof ProviderOptionsByScheme];
 
 /** Turns the `id` part of `'scheme:id'` into a Model. Packages export one: `@mlkit/onnx` exports `onnxProvider`. */
 export interface ModelProvider {
@@ -31,17 +50,53 @@ export function registeredSchemes(): string[] {
   return [...providers.keys()];
 }
 
+/** Packages that createModel() imports on the first use of their scheme; importing one registers it. */
+const packagesByScheme: Record<string, { name: string; provider: string; install: string }> = {
+  onnx: {
+    name: '@mlkit/onnx',
+    provider: 'onnxProvider',
+    install:
+      '`npm install @mlkit/onnx onnxruntime-node` (in a browser: `npm install @mlkit/onnx onnxruntime-web`)',
+  },
+};
+
+async function importProvider(scheme: string): Promise<ModelProvider | undefined> {
+  const pkg = Object.hasOwn(packagesByScheme, scheme) ? packagesByScheme[scheme] : undefined;
+  if (!pkg) return undefined;
+  // A variable specifier that bundlers are told to leave alone: core never pulls a package into a
+  // bundle; an app that wants it bundled imports it itself.
+  const specifier = pkg.name;
+  let module: Record<string, unknown>;
+  try {
+    module = await import(/* webpackIgnore: true */ /* @vite-ignore */ specifier);
+  } catch (cause) {
+    throw new ModelLoadError(
+      `"${scheme}:" models need ${pkg.name}, which could not be imported: run ${pkg.install}`,
+      {
+        cause,
+      },
+    );
+  }
+  // The import registered the scheme, unless the package found a second installed copy of core.
+  const exported = module[pkg.provider] as ModelProvider | undefined;
+  if (!providers.has(scheme) && exported?.scheme === scheme) registerProvider(exported);
+  return providers.get(scheme);
+}
+
 /**
  * One call from a configuration value to a Model: `createModel('openai:gpt-4o-mini')` or
  * `createModel('onnx:./models/smollm')` — switching hosted and self-run is a string change.
+ * `onnx:` imports `@mlkit/onnx` on first use; `openai-compatible:` reads `MLKIT_BASE_URL` and
+ * `MLKIT_API_KEY` from the environment when `baseURL` / `apiKey` are not given.
  *
  * @example
  * const model = await createModel(process.env.MLKIT_MODEL ?? 'openai:gpt-4o-mini', { task: 'text-generation' });
  */
-export async function createModel<N extends TaskName = TaskName>(
-  spec: string,
-  options: CreateModelOptions & { task?: N } = {},
+export async function createModel<Spec extends string, N extends TaskName = TaskName>(
+  spec: Spec,
+  options?: ModelOptions<Spec> & { task?: N },
 ): Promise<Model<TaskByName<N>>> {
+  const given = (options ?? {}) as CreateModelOptions;
   const colon = spec.indexOf(':');
   if (colon <= 0) {
     throw new InvalidInputError(
@@ -50,18 +105,17 @@ export async function createModel<N extends TaskName = TaskName>(
     );
   }
   const scheme = spec.slice(0, colon);
-  const provider = providers.get(scheme);
+  const provider = providers.get(scheme) ?? (await importProvider(scheme));
   if (!provider) {
-    const hint = scheme === 'onnx' ? ' — install @mlkit/onnx and call registerProvider(onnxProvider)' : '';
     throw new InvalidInputError(
-      `No provider registered for "${scheme}:"${hint}; known schemes: ${registeredSchemes().join(', ') || 'none'}`,
+      `No provider registered for "${scheme}:"; register one with registerProvider(), known schemes: ${registeredSchemes().join(', ') || 'none'}`,
       { issues: [{ path: 'spec', message: `unknown scheme "${scheme}"` }] },
     );
   }
-  const model = await provider.create(spec.slice(colon + 1), options);
-  if (options.task && model.task !== options.task) {
+  const model = await provider.create(spec.slice(colon + 1), given);
+  if (given.task && model.task !== given.task) {
     await model.dispose();
-    throw new InvalidInputError(`Model "${spec}" runs task "${model.task}", not "${options.task}"`, {
+    throw new InvalidInputError(`Model "${spec}" runs task "${model.task}", not "${given.task}"`, {
       issues: [{ path: 'options.task', message: `expected "${model.task}"` }],
     });
   }

@@ -6,7 +6,7 @@
  * const model = await loadModel('./models/all-MiniLM-L6-v2', { task: 'embedding' });
  * const { embeddings } = await model.run({ texts: ['hello'] });
  */
-import type { ModelProvider } from '@mlkit/core';
+import { type ModelProvider, registerProvider } from '@mlkit/core';
 import { createLoader, type LoadModel } from './load.ts';
 import { createProvider } from './provider.ts';
 import { nodeRuntime } from './runtime.node.ts';
@@ -16,5 +16,8 @@ export * from './public.ts';
 /** Load a model folder, `.onnx` file, URL or bytes as a mlkit Model (onnxruntime-node). */
 export const loadModel: LoadModel = createLoader(nodeRuntime);
 
-/** The `onnx:` scheme: `registerProvider(onnxProvider)`, then `createModel('onnx:./models/x')`. */
+/** The `onnx:` scheme of `createModel('onnx:./models/x')`; importing this package registers it. */
 export const onnxProvider: ModelProvider = createProvider(loadModel);
+
+// The one side effect of this package (listed in package.json `sideEffects`, so bundlers keep it).
+registerProvider(onnxProvider);

@@ -1,10 +1,18 @@
 import type { ModelProvider } from '@mlkit/core';
 import type { LoadModel } from './load.ts';
+import type { LoadOptions } from './options.ts';
+
+declare module '@mlkit/core' {
+  interface ProviderOptionsByScheme {
+    /** `createModel('onnx:./models/x', options)` takes loadModel()'s options. */
+    onnx: LoadOptions;
+  }
+}
 
 /** The `onnx:` scheme for `createModel('onnx:./models/x')`, over a runtime's `loadModel`. */
 export function createProvider(loadModel: LoadModel): ModelProvider {
   return {
     scheme: 'onnx',
-    create: (id, options) => loadModel(id, options as Parameters<LoadModel>[1]),
+    create: (id, options) => loadModel(id, options as LoadOptions),
   };
 }

@@ -1,13 +1,25 @@
 /** The `openai:` and `openai-compatible:` schemes of `createModel()`. */
 import { InvalidInputError } from '../../errors.ts';
+import { readEnv } from '../../http/auth.ts';
 import type { Model } from '../../model.ts';
 import type { CreateModelOptions, ModelProvider } from '../../registry.ts';
+import type { TextGenerationSettings } from './chat.ts';
+import type { EmbeddingSettings } from './embeddings.ts';
 import {
   createOpenAICompatible,
   type OpenAICompatibleProvider,
   type OpenAICompatibleSettings,
   openai,
 } from './index.ts';
+
+/** Options of `createModel('openai:...')` and `createModel('openai-compatible:...')`: the server's settings and the model's. */
+export interface OpenAIModelOptions
+  extends Partial<OpenAICompatibleSettings>,
+    TextGenerationSettings,
+    EmbeddingSettings {
+  /** Default: 'embedding' when the model's name contains "embed", else 'text-generation'. */
+  task?: 'text-generation' | 'embedding';
+}
 
 /** Splits createModel()'s options into the provider's settings and the model's settings. */
 function split(options: CreateModelOptions) {
@@ -43,18 +55,28 @@ export const openaiScheme: ModelProvider = {
   },
 };
 
-/** `openai-compatible:my-model` with `{ baseURL }` — any OpenAI-compatible server. */
+/**
+ * `openai-compatible:my-model` — any OpenAI-compatible server, at `options.baseURL` or else the
+ * MLKIT_BASE_URL environment variable; the key is `options.apiKey` or else MLKIT_API_KEY (none is fine).
+ */
 export const openaiCompatibleScheme: ModelProvider = {
   scheme: 'openai-compatible',
   create(id, options) {
-    if (typeof options.baseURL !== 'string' || options.baseURL === '') {
+    // Read at call time, not at import: edge runtimes have no `process`.
+    const baseURL = options.baseURL === undefined ? readEnv('MLKIT_BASE_URL') : options.baseURL;
+    if (typeof baseURL !== 'string' || baseURL === '') {
       throw new InvalidInputError(
-        `"openai-compatible:${id}" needs options.baseURL, the server's URL (e.g. { baseURL: 'http://127.0.0.1:8000/v1' })`,
+        `"openai-compatible:${id}" needs options.baseURL or the MLKIT_BASE_URL environment variable: the server's URL (e.g. 'http://127.0.0.1:8000/v1')`,
         { issues: [{ path: 'options.baseURL', message: 'expected a URL string' }] },
       );
     }
     const parts = split(options);
-    const settings = { name: 'openai-compatible', ...parts.provider } as OpenAICompatibleSettings;
+    const settings: OpenAICompatibleSettings = {
+      name: 'openai-compatible',
+      apiKeyEnvVar: 'MLKIT_API_KEY',
+      ...parts.provider,
+      baseURL,
+    };
     return modelOf(createOpenAICompatible(settings), 'openai-compatible', id, parts);
   },
 };

@@ -30,6 +30,7 @@ describe('createModel with the built-in OpenAI schemes', () => {
   });
 
   it('refuses a task the scheme cannot run', async () => {
+    // @ts-expect-error openai: models run text-generation or embedding; the runtime check is for untyped callers.
     const error = await failure(createModel('openai:gpt-4o-mini', { task: 'classification' }));
     expect(error).toMatchObject({ code: 'invalid_input' });
     expect(error.message).toMatch(/text-generation or embedding/);
