@@ -9,8 +9,13 @@ declare module '@mlkit/core' {
   }
 }
 
+/** The provider of the `onnx:` scheme. */
+export interface OnnxProvider extends ModelProvider {
+  readonly scheme: 'onnx';
+}
+
 /** The `onnx:` scheme for `createModel('onnx:./models/x')`, over a runtime's `loadModel`. */
-export function createProvider(loadModel: LoadModel): ModelProvider {
+export function createProvider(loadModel: LoadModel): OnnxProvider {
   return {
     scheme: 'onnx',
     create: (id, options) => loadModel(id, options as LoadOptions),
