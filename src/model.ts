@@ -30,6 +30,10 @@ export interface Capabilities {
   local: boolean;
   /** Where a local model runs: 'cpu', 'wasm', 'webgpu', 'cuda', ... */
   device?: string;
+  /** Text generation honours `frequencyPenalty`, `presencePenalty` and `logitBias`; servers refuse them (400) otherwise. */
+  logitAdjustments?: boolean;
+  /** Embedding takes token ids (`{ tokens }`) besides texts; servers refuse token input (400) otherwise. */
+  tokenInput?: boolean;
 }
 
 /** Events for every request, retry, response and result, so logging and tracing plug in without patching. */

@@ -2,15 +2,24 @@ import { z } from 'zod';
 import { defineTask, type Task } from './task.ts';
 import { Usage } from './usage.ts';
 
-export const EmbeddingInput = z.strictObject({
-  texts: z.array(z.string()).min(1),
-  /** Ask for shorter vectors where the model supports it (OpenAI text-embedding-3, Matryoshka models). */
-  dimensions: z.number().int().positive().optional(),
-});
+/** Ask for shorter vectors where the model supports it (OpenAI text-embedding-3, Matryoshka models). */
+const dimensions = z.number().int().positive().optional();
+
+export const EmbeddingInput = z.union([
+  z.strictObject({ texts: z.array(z.string()).min(1), dimensions }),
+  /**
+   * Token ids already made with the model's tokenizer, one array per input (OpenAI's API accepts
+   * them too); only models with `capabilities.tokenInput` take them.
+   */
+  z.strictObject({
+    tokens: z.array(z.array(z.number().int().nonnegative()).min(1)).min(1),
+    dimensions,
+  }),
+]);
 export type EmbeddingInput = z.input<typeof EmbeddingInput>;
 
 export const EmbeddingOutput = z.object({
-  /** One vector per input text, in input order. */
+  /** One vector per input text (or token-id array), in input order. */
   // Any backing buffer (views into a batch output, SharedArrayBuffer), not only ArrayBuffer.
   embeddings: z.array(
     z.custom<Float32Array<ArrayBufferLike>>(

@@ -19,6 +19,12 @@ const sampling = {
   stop: z.union([z.string().min(1), z.array(z.string().min(1)).max(16)]).optional(),
   /** Same seed, same input, same model: same output (where the backend supports seeds). */
   seed: z.number().int().optional(),
+  /** Lowers a token's logit by this much per time it was generated already (OpenAI's frequency_penalty). */
+  frequencyPenalty: z.number().min(-2).max(2).optional(),
+  /** Lowers a token's logit by this much once it was generated at all (OpenAI's presence_penalty). */
+  presencePenalty: z.number().min(-2).max(2).optional(),
+  /** Added to the logit of each token id; -100 bans a token, 100 all but forces it (OpenAI's logit_bias). */
+  logitBias: z.record(z.coerce.number().int().nonnegative(), z.number().min(-100).max(100)).optional(),
 };
 
 export const TextGenerationInput = z.union([

@@ -2,6 +2,7 @@ import { sleep } from '../../src/abort.ts';
 import {
   defineModel,
   embedding,
+  InvalidInputError,
   type Model,
   type TextGenerationTask,
   textGeneration,
@@ -57,6 +58,7 @@ export function histogramEmbedder() {
     capabilities: { streaming: false, batching: true, local: true },
     async run(input) {
       calls++;
+      if (!('texts' in input)) throw new InvalidInputError('the histogram embedder takes texts');
       const embeddings = input.texts.map((text) => {
         const v = new Float32Array(8);
         for (const ch of text) v[ch.charCodeAt(0) % 8]! += 1;

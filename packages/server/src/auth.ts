@@ -33,9 +33,14 @@ export function createKeyCheck(
       accepted |= difference === 0 ? 1 : 0;
     }
     if (accepted === 1) return undefined;
-    return new HttpError(403, 'The API key is not accepted by this server', {
-      code: 'invalid_api_key',
-      headers: { 'WWW-Authenticate': 'Bearer error="invalid_token"' },
-    });
+    // OpenAI answers a wrong key with 401 invalid_api_key (403 means a valid key without access).
+    return new HttpError(
+      401,
+      'Incorrect API key: this server does not accept it; send one of its keys as "Authorization: Bearer <key>"',
+      {
+        code: 'invalid_api_key',
+        headers: { 'WWW-Authenticate': 'Bearer error="invalid_token"' },
+      },
+    );
   };
 }

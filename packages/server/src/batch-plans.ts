@@ -72,22 +72,28 @@ export const classificationPlan: BatchPlan<ClassificationRequest, Classification
   },
 };
 
-/** Texts asking for the same `dimensions`; one vector per text. */
+const itemsOf = (input: EmbeddingRequest) => ('texts' in input ? input.texts : input.tokens);
+
+/** Texts with texts, token ids with token ids, asking for the same `dimensions`; one vector per item. */
 export const embeddingPlan: BatchPlan<EmbeddingRequest, EmbeddingOutput> = {
-  key: (input) => `dimensions:${input.dimensions ?? 'default'}`,
-  size: (input) => input.texts.length,
+  key: (input) => `${'texts' in input ? 'texts' : 'tokens'}:dimensions:${input.dimensions ?? 'default'}`,
+  size: (input) => itemsOf(input).length,
   merge: (inputs) => ({
-    texts: inputs.flatMap((input) => input.texts),
+    ...('texts' in inputs[0]!
+      ? { texts: inputs.flatMap((input) => (input as { texts: string[] }).texts) }
+      : { tokens: inputs.flatMap((input) => (input as { tokens: number[][] }).tokens) }),
     ...(inputs[0]!.dimensions === undefined ? {} : { dimensions: inputs[0]!.dimensions }),
   }),
   split(output, inputs) {
     const usages = shareUsage(
       output.usage,
-      inputs.map((input) => characters(input.texts)),
+      inputs.map((input) =>
+        'texts' in input ? characters(input.texts) : input.tokens.reduce((sum, ids) => sum + ids.length, 0),
+      ),
     );
     return sliceEach(
       output.embeddings,
-      inputs.map((input) => input.texts.length),
+      inputs.map((input) => itemsOf(input).length),
       'embeddings',
     ).map((embeddings, i) => ({ embeddings, dimensions: output.dimensions, usage: usages[i]! }));
   },

@@ -39,15 +39,17 @@ export interface BodyLimits {
 export async function readJson(request: Request, limits: BodyLimits, signal: AbortSignal): Promise<unknown> {
   const { maxBodyBytes } = limits;
   const contentType = request.headers.get('content-type');
-  if (contentType !== null && !isJsonType(contentType)) {
-    throw new HttpError(
+  const notJson = () =>
+    new HttpError(
       415,
-      `Send the body as JSON with Content-Type: application/json (got "${contentType.slice(0, 80)}")`,
+      `Send the body as JSON with Content-Type: application/json (got "${contentType!.slice(0, 80)}")`,
       {
         code: 'unsupported_media_type',
       },
     );
-  }
+  // `curl -d '{...}'` labels a JSON body as a form: it is read, and refused below unless it parses as JSON.
+  const form = /^application\/x-www-form-urlencoded\s*(;|$)/i.test(contentType ?? '');
+  if (contentType !== null && !form && !isJsonType(contentType)) throw notJson();
   const declared = request.headers.get('content-length');
   if (declared !== null && Number(declared) > maxBodyBytes) throw tooLarge(maxBodyBytes);
   let bytes: Uint8Array;
@@ -83,6 +85,7 @@ export async function readJson(request: Request, limits: BodyLimits, signal: Abo
   try {
     return JSON.parse(text);
   } catch (error) {
+    if (form) throw notJson();
     throw new HttpError(400, `The request body is not valid JSON: ${(error as Error).message}`, {
       code: 'invalid_json',
     });

@@ -101,7 +101,8 @@ export function protocolOf(path: string): Protocol {
 }
 
 const OPENAI_TYPES: Record<number, string> = {
-  401: 'authentication_error',
+  // OpenAI's own type for a missing or wrong key; its SDKs raise AuthenticationError on the status.
+  401: 'invalid_request_error',
   403: 'permission_error',
   404: 'invalid_request_error',
   429: 'rate_limit_error',

@@ -49,7 +49,7 @@ export interface Logger {
 export interface ServerOptions {
   /** The models to serve, by the name clients use (`model` in OpenAI bodies, `{name}` in paths). */
   models: Record<string, Model>;
-  /** Accepted bearer keys. When set, every route except `/v2/health/*` needs one (401 without, 403 wrong). */
+  /** Accepted bearer keys. When set, every route except `/v2/health/*` needs one (401 without or with a wrong one). */
   apiKeys?: string[];
   limits?: Limits;
   /** Dynamic batching for classification and embedding models that batch; on by default, `false` turns it off. */

@@ -1,11 +1,17 @@
 const encoder = new TextEncoder();
 
+/** A named event (`event: <name>` before its `data:`), as the Responses API streams them. */
+export interface SseEvent {
+  event: string;
+  data: string;
+}
+
 /**
- * A `text/event-stream` response of `data:` events, pulled one at a time so a slow client slows
+ * A `text/event-stream` response of `data:` events (named ones too), pulled one at a time so a slow client slows
  * the model instead of filling memory. `onClose` runs once: at the end, on error, or when the
  * client goes away (the body is cancelled).
  */
-export function sseResponse(events: AsyncIterable<string>, onClose: () => void): Response {
+export function sseResponse(events: AsyncIterable<string | SseEvent>, onClose: () => void): Response {
   const iterator = events[Symbol.asyncIterator]();
   let closed = false;
   const close = () => {
@@ -21,7 +27,13 @@ export function sseResponse(events: AsyncIterable<string>, onClose: () => void):
           controller.close();
           close();
         } else {
-          controller.enqueue(encoder.encode(`data: ${value}\n\n`));
+          controller.enqueue(
+            encoder.encode(
+              typeof value === 'string'
+                ? `data: ${value}\n\n`
+                : `event: ${value.event}\ndata: ${value.data}\n\n`,
+            ),
+          );
         }
       } catch (error) {
         controller.error(error);

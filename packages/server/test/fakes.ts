@@ -103,6 +103,7 @@ export function fakeEmbeddingModel() {
     capabilities: { streaming: false, batching: true, maxBatch: 64, local: true },
     async run(input) {
       calls.run++;
+      if (!('texts' in input)) throw new InvalidInputError('the fake embedding model takes texts');
       calls.texts += input.texts.length;
       const dimensions = input.dimensions ?? 8;
       const tokens = input.texts.reduce((sum, text) => sum + words(text).length, 0);

@@ -23,12 +23,12 @@ describe('API keys', () => {
     expect(response.status).toBe(401);
     expect(response.headers.get('www-authenticate')).toContain('Bearer');
     expect((await response.json()).error).toMatchObject({
-      type: 'authentication_error',
+      type: 'invalid_request_error',
       code: 'missing_api_key',
     });
   });
 
-  it('answers 403 for a wrong key without echoing it', async () => {
+  it('answers 401 invalid_api_key for a wrong key without echoing it', async () => {
     const response = await postJson(
       setup({ apiKeys: [KEY] }).server,
       '/predict/iris',
@@ -37,7 +37,7 @@ describe('API keys', () => {
         authorization: 'Bearer sk-wrong-key-guess-1234',
       },
     );
-    expect(response.status).toBe(403);
+    expect(response.status).toBe(401);
     const text = await response.text();
     expect(text).not.toContain('sk-wrong-key-guess-1234');
     expect(text).not.toContain(KEY);

@@ -142,7 +142,7 @@ describe('OpenAI-compatible API with the official openai SDK', () => {
       apiKey: 'sk-wrong-key-000000',
       maxRetries: 0,
     });
-    await expect(wrongKey.models.list()).rejects.toBeInstanceOf(OpenAI.PermissionDeniedError);
+    await expect(wrongKey.models.list()).rejects.toBeInstanceOf(OpenAI.AuthenticationError);
 
     await expect(
       client.chat.completions.create({

@@ -13,7 +13,7 @@ import {
 import type { Usage } from '../../tasks/usage.ts';
 import { parseInput } from '../../validate.ts';
 import { parseStreamError, streamError } from './errors.ts';
-import { callOptions, toFinishReason, toUsage } from './request.ts';
+import { callOptions, logitAdjustmentFields, toFinishReason, toUsage } from './request.ts';
 import { ChatCompletion, ChatCompletionChunk } from './schemas.ts';
 
 /** Sampling options applied under every call's own input (the call wins), e.g. `{ temperature: 0 }`. */
@@ -52,6 +52,7 @@ export function chatRequestBody(model: string, input: Input, context: ChatContex
   if (input.topK !== undefined && context.sendTopK) body.top_k = input.topK;
   if (input.stop !== undefined) body.stop = input.stop;
   if (input.seed !== undefined) body.seed = input.seed;
+  Object.assign(body, logitAdjustmentFields(input));
   return body;
 }
 
@@ -96,7 +97,7 @@ export function createChatModel(
     id,
     onEvent: context.onEvent,
     task: textGeneration,
-    capabilities: { streaming: true, batching: false, local: false },
+    capabilities: { streaming: true, batching: false, local: false, logitAdjustments: true },
 
     async run(input, call) {
       const response = await transport.json({

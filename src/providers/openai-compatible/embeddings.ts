@@ -129,7 +129,7 @@ export function createEmbeddingModel(
   }
 
   async function embedBatch(
-    texts: string[],
+    texts: string[] | number[][],
     dimensions: number | undefined,
     options: ReturnType<typeof callOptions>,
     signal: AbortSignal,
@@ -170,12 +170,20 @@ export function createEmbeddingModel(
     id,
     onEvent: context.onEvent,
     task: embedding,
-    capabilities: { streaming: false, batching: true, maxBatch: maxBatchSize, local: false },
+    capabilities: {
+      streaming: false,
+      batching: true,
+      maxBatch: maxBatchSize,
+      local: false,
+      tokenInput: true,
+    },
 
     async run(input, call) {
-      const batches: string[][] = [];
-      for (let start = 0; start < input.texts.length; start += maxBatchSize) {
-        batches.push(input.texts.slice(start, start + maxBatchSize));
+      // OpenAI's API takes token-id arrays as `input` as it takes texts.
+      const items: string[] | number[][] = 'texts' in input ? input.texts : input.tokens;
+      const batches: (string[] | number[][])[] = [];
+      for (let start = 0; start < items.length; start += maxBatchSize) {
+        batches.push(items.slice(start, start + maxBatchSize));
       }
       const options = callOptions(call);
       const results = await mapBounded(batches, concurrency, call.signal, (texts, signal) =>

@@ -19,6 +19,19 @@ export function callOptions(context: CallContext): Omit<StreamRequestOptions, 'p
   return out;
 }
 
+/** `frequency_penalty`, `presence_penalty` and `logit_bias` for the input's fields that are set. */
+export function logitAdjustmentFields(input: {
+  frequencyPenalty?: number | undefined;
+  presencePenalty?: number | undefined;
+  logitBias?: Record<number, number> | undefined;
+}): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (input.frequencyPenalty !== undefined) out.frequency_penalty = input.frequencyPenalty;
+  if (input.presencePenalty !== undefined) out.presence_penalty = input.presencePenalty;
+  if (input.logitBias !== undefined) out.logit_bias = input.logitBias;
+  return out;
+}
+
 /** OpenAI's token counts in mlkit's names; counts a server leaves out stay out. */
 export function toUsage(usage: WireUsage | null | undefined): Usage {
   const out: Usage = {};

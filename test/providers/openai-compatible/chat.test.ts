@@ -72,6 +72,18 @@ describe('openai-compatible text generation: request', () => {
     });
   });
 
+  it('sends frequencyPenalty, presencePenalty and logitBias as OpenAI names them', async () => {
+    const log = answer(completion('hi'));
+    await provider()
+      .textGeneration('m')
+      .run({ prompt: 'Hi', frequencyPenalty: 0.5, presencePenalty: -1, logitBias: { 50256: -100, 7: 2 } });
+    expect(log.requests[0]!.body).toMatchObject({
+      frequency_penalty: 0.5,
+      presence_penalty: -1,
+      logit_bias: { 50256: -100, 7: 2 },
+    });
+  });
+
   it('sends max_completion_tokens and no top_k to OpenAI, which rejects unknown parameters', async () => {
     const log = answer(completion('hi'));
     await openai({ baseURL: BASE_URL, apiKey: 'sk-test-0123456789', maxRetries: 0 })

@@ -131,6 +131,7 @@ describe('openai-compatible embeddings', () => {
       batching: true,
       maxBatch: 64,
       local: false,
+      tokenInput: true,
     });
     expect(embedder().capabilities.maxBatch).toBe(2048);
   });

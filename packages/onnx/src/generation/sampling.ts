@@ -1,3 +1,5 @@
+import { InvalidInputError } from '@mlkit/core';
+
 /** A seeded PRNG (mulberry32): the same seed gives the same draws on every platform. */
 export function seededRandom(seed: number): () => number {
   let state = seed >>> 0;
@@ -96,4 +98,63 @@ export function sample(logits: Float32Array, options: SamplingOptions, random: (
     if (threshold <= 0) return candidates[i]!;
   }
   return candidates[candidates.length - 1]!;
+}
+
+/** OpenAI's logit adjustments of text generation (the task input's fields of the same names). */
+export interface LogitAdjustments {
+  frequencyPenalty?: number | undefined;
+  presencePenalty?: number | undefined;
+  logitBias?: Record<number, number> | undefined;
+}
+
+/**
+ * A logits processor with OpenAI's semantics, applied before temperature and sampling:
+ * `logit[t] -= count[t] * frequencyPenalty + (count[t] > 0) * presencePenalty` over the tokens
+ * generated so far (not the prompt), then `logit[t] += logitBias[t]`; a bias of -100 bans the
+ * token outright. `record` counts each generated token.
+ */
+export class LogitsProcessor {
+  readonly #counts = new Map<number, number>();
+  readonly #frequencyPenalty: number;
+  readonly #presencePenalty: number;
+  readonly #bias: [token: number, bias: number][];
+
+  constructor({ frequencyPenalty = 0, presencePenalty = 0, logitBias = {} }: LogitAdjustments) {
+    this.#frequencyPenalty = frequencyPenalty;
+    this.#presencePenalty = presencePenalty;
+    this.#bias = Object.entries(logitBias).map(([token, bias]) => [
+      Number(token),
+      bias <= -100 ? Number.NEGATIVE_INFINITY : bias,
+    ]);
+  }
+
+  /** True when the adjustments change nothing, so the logits can be used as they are. */
+  static isNoop({ frequencyPenalty, presencePenalty, logitBias }: LogitAdjustments): boolean {
+    return !frequencyPenalty && !presencePenalty && (!logitBias || Object.keys(logitBias).length === 0);
+  }
+
+  /** The adjusted copy of one row of logits; token ids past the vocabulary are the caller's mistake. */
+  apply(logits: Float32Array): Float32Array {
+    const out = Float32Array.from(logits);
+    for (const [token] of this.#bias) {
+      if (token >= out.length) {
+        throw new InvalidInputError(
+          `Invalid input — input.logitBias: token id ${token} is outside the model's vocabulary of ${out.length} tokens`,
+          { issues: [{ path: `input.logitBias.${token}`, message: `token ids are 0..${out.length - 1}` }] },
+        );
+      }
+    }
+    if (this.#frequencyPenalty !== 0 || this.#presencePenalty !== 0) {
+      for (const [token, count] of this.#counts) {
+        if (token < out.length) out[token]! -= count * this.#frequencyPenalty + this.#presencePenalty;
+      }
+    }
+    for (const [token, bias] of this.#bias) out[token]! += bias;
+    return out;
+  }
+
+  /** Count a generated token for the penalties. */
+  record(token: number): void {
+    this.#counts.set(token, (this.#counts.get(token) ?? 0) + 1);
+  }
 }

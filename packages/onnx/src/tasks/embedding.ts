@@ -83,13 +83,37 @@ export function embeddingTask({
   }
 
   async function runBatch(texts: string[], signal?: AbortSignal): Promise<Embedded[]> {
-    const rows = new Array<number[]>(texts.length);
-    const lengths = new Array<number>(texts.length);
-    for (let i = 0; i < texts.length; i++) {
-      rows[i] = tokenizer.encode(texts[i]!);
-      lengths[i] = rows[i]!.length;
-    }
-    const out = new Array<Embedded>(texts.length);
+    return runRows(
+      texts.map((text) => tokenizer.encode(text)),
+      signal,
+    );
+  }
+
+  /** Token ids given by the caller are fed as they are: checked against the vocabulary and `maxLength`, never re-tokenized. */
+  function checkedTokens(tokens: number[][]): number[][] {
+    const vocabSize = tokenizer.tokenizer.get_vocab(true).size;
+    tokens.forEach((ids, row) => {
+      const path = `input.tokens[${row}]`;
+      if (ids.length > tokenizer.maxLength) {
+        throw new InvalidInputError(
+          `Invalid input — ${path}: ${ids.length} tokens; ${label} reads at most ${tokenizer.maxLength}`,
+          { issues: [{ path, message: `at most ${tokenizer.maxLength} tokens (got ${ids.length})` }] },
+        );
+      }
+      const outside = ids.findIndex((id) => id >= vocabSize);
+      if (outside >= 0) {
+        throw new InvalidInputError(
+          `Invalid input — ${path}[${outside}]: token id ${ids[outside]} is outside the vocabulary of ${vocabSize} tokens`,
+          { issues: [{ path: `${path}[${outside}]`, message: `token ids are 0..${vocabSize - 1}` }] },
+        );
+      }
+    });
+    return tokens;
+  }
+
+  async function runRows(rows: number[][], signal?: AbortSignal): Promise<Embedded[]> {
+    const lengths = rows.map((row) => row.length);
+    const out = new Array<Embedded>(rows.length);
     // Texts of similar length run together, so short ones are not padded to the longest of the batch.
     for (const group of groupByLength(lengths)) {
       await runGroup(
@@ -114,11 +138,18 @@ export function embeddingTask({
       streaming: false,
       batching: true,
       maxBatch: options.batching ? options.batching.maxBatch : undefined,
+      tokenInput: true,
     },
     batches: () => batcher?.runs ?? 0,
-    async run({ texts, dimensions }, { signal }) {
+    async run(input, { signal }) {
+      const { dimensions } = input;
       const started = performance.now();
-      const embedded = batcher ? await batcher.add(texts, signal) : await runBatch(texts, signal);
+      const embedded =
+        'tokens' in input
+          ? await runRows(checkedTokens(input.tokens), signal)
+          : batcher
+            ? await batcher.add(input.texts, signal)
+            : await runBatch(input.texts, signal);
       let embeddings = embedded.map((e) => e.vector);
       const size = embeddings[0]!.length;
       if (dimensions !== undefined && dimensions !== size) {

@@ -12,7 +12,7 @@ import {
 } from '@mlkit/core';
 import { type ChatRenderer, compileChatTemplate } from '../chat-template.ts';
 import { IncrementalDecoder } from '../generation/detokenizer.ts';
-import { argmax, sample, seededRandom } from '../generation/sampling.ts';
+import { argmax, LogitsProcessor, sample, seededRandom } from '../generation/sampling.ts';
 import { StopScanner } from '../generation/stop.ts';
 import type { OrtTensor } from '../ort.ts';
 import { describeValue, requireFeedableInputs } from '../session.ts';
@@ -159,7 +159,7 @@ export function textGenerationTask({
     return chatIds(input.messages);
   }
 
-  function chooser(input: Input): (logits: Float32Array) => number {
+  function picker(input: Input): (logits: Float32Array) => number {
     const sampling = input.temperature === undefined ? generation.do_sample === true : input.temperature > 0;
     if (!sampling) return (logits) => argmax(logits);
     const temperature = input.temperature ?? numberOf(generation.temperature) ?? 1;
@@ -167,6 +167,18 @@ export function textGenerationTask({
     const topP = input.topP ?? numberOf(generation.top_p);
     const random = seededRandom(input.seed ?? Math.floor(Math.random() * 2 ** 32));
     return (logits) => sample(logits, { temperature, topK, topP }, random);
+  }
+
+  /** The next token from a row of logits: penalties and logit bias first, then greedy or sampled. */
+  function chooser(input: Input): (logits: Float32Array) => number {
+    const pick = picker(input);
+    if (LogitsProcessor.isNoop(input)) return pick;
+    const processor = new LogitsProcessor(input);
+    return (logits) => {
+      const token = pick(processor.apply(logits));
+      processor.record(token);
+      return token;
+    };
   }
 
   /** The first step's inputs, or every step's without a cache: the whole sequence. */
@@ -323,7 +335,7 @@ export function textGenerationTask({
 
   return {
     task: textGeneration,
-    capabilities: { streaming: true, batching: false },
+    capabilities: { streaming: true, batching: false, logitAdjustments: true },
     async run(input, { signal }) {
       let text = '';
       for await (const chunk of generate(input, signal, false)) {

@@ -1,4 +1,5 @@
 import type {
+  Capabilities,
   FinishReason,
   TextGenerationChunk,
   TextGenerationInput,
@@ -8,8 +9,40 @@ import type {
 import { errorBody, HttpError, toHttpError } from '../errors.ts';
 import type { ChatCompletionRequest, ChatMessage } from './schemas.ts';
 
-const unsupported = (message: string, param: string) =>
+export const unsupported = (message: string, param: string) =>
   new HttpError(400, message, { code: 'unsupported_parameter', param });
+
+type LogitAdjustmentFields = Pick<
+  ChatCompletionRequest,
+  'frequency_penalty' | 'presence_penalty' | 'logit_bias'
+>;
+
+/**
+ * OpenAI's `frequency_penalty`, `presence_penalty` and `logit_bias` as the task's fields, or a 400
+ * naming the parameter when the model does not declare `capabilities.logitAdjustments`.
+ */
+export function logitAdjustmentsOf(body: LogitAdjustmentFields, capabilities: Capabilities) {
+  const set = (['frequency_penalty', 'presence_penalty', 'logit_bias'] as const).filter(
+    (param) => body[param] != null,
+  );
+  if (set.length > 0 && !capabilities.logitAdjustments) {
+    throw unsupported(
+      `${set[0]} is not supported by this model (it does not honour ${set.join(', ')}); omit it`,
+      set[0]!,
+    );
+  }
+  return {
+    ...(body.frequency_penalty != null && { frequencyPenalty: body.frequency_penalty }),
+    ...(body.presence_penalty != null && { presencePenalty: body.presence_penalty }),
+    ...(body.logit_bias != null && { logitBias: body.logit_bias }),
+  };
+}
+
+/** `stop` as the task's list: a string is one stop, empty strings are dropped. */
+export function stopsOf(stop: string | string[] | null | undefined): string[] | undefined {
+  const stops = (typeof stop === 'string' ? [stop] : stop)?.filter((s) => s.length > 0);
+  return stops?.length ? stops : undefined;
+}
 
 function contentOf(message: ChatMessage, index: number): string {
   const content = message.content;
@@ -29,7 +62,10 @@ function contentOf(message: ChatMessage, index: number): string {
 }
 
 /** OpenAI's chat request as the text-generation task's input; refuses what the task cannot do. */
-export function toGenerationInput(body: ChatCompletionRequest): TextGenerationInput {
+export function toGenerationInput(
+  body: ChatCompletionRequest,
+  capabilities: Capabilities,
+): TextGenerationInput {
   if (body.n != null && body.n > 1)
     throw unsupported('n > 1 is not supported; send one request per completion', 'n');
   if (body.tools?.length || body.functions?.length) {
@@ -52,8 +88,7 @@ export function toGenerationInput(body: ChatCompletionRequest): TextGenerationIn
     const role = message.role === 'developer' ? 'system' : message.role;
     return { role, content: contentOf(message, index) };
   });
-  const stop = typeof body.stop === 'string' ? [body.stop] : body.stop;
-  const stops = stop?.filter((s) => s.length > 0);
+  const stops = stopsOf(body.stop);
   const maxTokens = body.max_completion_tokens ?? body.max_tokens;
   return {
     messages,
@@ -62,7 +97,8 @@ export function toGenerationInput(body: ChatCompletionRequest): TextGenerationIn
     ...(body.top_p != null && { topP: body.top_p }),
     ...(body.top_k != null && { topK: body.top_k }),
     ...(body.seed != null && { seed: body.seed }),
-    ...(stops?.length && { stop: stops }),
+    ...(stops && { stop: stops }),
+    ...logitAdjustmentsOf(body, capabilities),
   };
 }
 

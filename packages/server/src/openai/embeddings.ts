@@ -1,4 +1,5 @@
-import type { EmbeddingOutput } from '@mlkit/core';
+import type { Capabilities, EmbeddingInput, EmbeddingOutput } from '@mlkit/core';
+import { unsupported } from './chat.ts';
 import type { EmbeddingsRequest } from './schemas.ts';
 
 /** OpenAI's `base64` encoding: the vector's float32 values, little-endian, base64-encoded. */
@@ -13,11 +14,25 @@ function float32ToBase64(vector: Float32Array): string {
   return btoa(binary);
 }
 
-export function toEmbeddingInput(body: EmbeddingsRequest) {
-  return {
-    texts: typeof body.input === 'string' ? [body.input] : body.input,
-    ...(body.dimensions != null && { dimensions: body.dimensions }),
-  };
+/**
+ * OpenAI's embeddings input as the task's: texts, or token ids (one array or one per input) fed to
+ * the model as they are; a model without `capabilities.tokenInput` refuses token ids with a 400.
+ */
+export function toEmbeddingInput(body: EmbeddingsRequest, capabilities: Capabilities): EmbeddingInput {
+  const dimensions = body.dimensions != null ? { dimensions: body.dimensions } : {};
+  const { input } = body;
+  if (typeof input === 'string') return { texts: [input], ...dimensions };
+  if (input.every((item): item is string => typeof item === 'string')) return { texts: input, ...dimensions };
+  if (!capabilities.tokenInput) {
+    throw unsupported(
+      'input as token ids is not supported by this model (it takes texts only); send the input as text',
+      'input',
+    );
+  }
+  const tokens = input.every((item): item is number => typeof item === 'number')
+    ? [input]
+    : (input as number[][]);
+  return { tokens, ...dimensions };
 }
 
 export function toEmbeddingsResponse(output: EmbeddingOutput, body: EmbeddingsRequest) {
