@@ -1,9 +1,15 @@
-// Package checks for every published package: publint, are-the-types-wrong (ESM-only profile), and an
-// import of the packed tarballs from a plain Node ESM script in a fresh folder. Run after the build.
-import { execFileSync } from 'node:child_process';
+// Package checks for every published package: publint, are-the-types-wrong (ESM-only profile), an
+// import of the packed tarballs from a plain Node ESM script in a fresh folder, and the README's top
+// snippet, unchanged, in that folder: typechecked under --strict against the packed types, then run
+// on a local ONNX model (`onnx:`) and against an @mlkit/server on 127.0.0.1 (`openai-compatible:`).
+// Run after the build.
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { ensureFixtures, fixturePath } from '../test/fixtures/paths.ts';
 
 const root = resolve(import.meta.dirname, '..');
 const packageDirs = [
@@ -20,8 +26,46 @@ const bin = (name: string) => join(root, 'node_modules', '.bin', name);
 const run = (cmd: string, args: string[], cwd = root) =>
   execFileSync(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
 
+/** The README's first ```ts block, the snippet a user copies first. */
+function readmeSnippet(): string {
+  const snippet = /```ts\n([\s\S]*?)```/.exec(readFileSync(join(root, 'README.md'), 'utf8'))?.[1];
+  if (!snippet) throw new Error('README.md has no ```ts block');
+  return snippet;
+}
+
+/** Runs the snippet in `app` with `env` added; it must exit 0 and print text. */
+function runSnippet(app: string, label: string, env: Record<string, string>): void {
+  const out = execFileSync(process.execPath, ['readme.ts'], {
+    cwd: app,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+  if (out.trim() === '') throw new Error(`the README snippet printed nothing with ${label}`);
+  console.log(`ok   README snippet with ${label} printed ${JSON.stringify(out.slice(0, 40))}`);
+}
+
+/** Starts the app's serve.mjs (an @mlkit/server on 127.0.0.1:0) and waits for the URL it prints. */
+async function startServer(
+  app: string,
+  modelDir: string,
+  apiKey: string,
+): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, ['serve.mjs', modelDir], {
+    cwd: app,
+    env: { ...process.env, API_KEY: apiKey },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const firstLine = once(createInterface({ input: child.stdout! }), 'line').then(([line]) => String(line));
+  const url = await Promise.race([firstLine, once(child, 'exit').then(() => undefined)]);
+  if (url === undefined) throw new Error('serve.mjs exited before it listened');
+  return { url, child };
+}
+
 const work = mkdtempSync(join(tmpdir(), 'mlkit-pack-'));
 const tarballs: Record<string, string> = {};
+let server: ChildProcess | undefined;
 let failed = false;
 try {
   for (const dir of packageDirs) {
@@ -47,7 +91,23 @@ try {
   const app = join(work, 'app');
   run('mkdir', ['-p', app]);
   writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'module' }));
-  run('npm', ['install', '--no-audit', '--no-fund', '--ignore-scripts', ...Object.values(tarballs)], app);
+  // onnxruntime-node at the version this repository tests with; its CPU build needs no install script.
+  const ortVersion = JSON.parse(
+    readFileSync(join(root, 'node_modules', 'onnxruntime-node', 'package.json'), 'utf8'),
+  ).version as string;
+  run(
+    'npm',
+    [
+      'install',
+      '--no-audit',
+      '--no-fund',
+      '--ignore-scripts',
+      '--prefer-offline',
+      ...Object.values(tarballs),
+      `onnxruntime-node@${ortVersion}`,
+    ],
+    app,
+  );
   writeFileSync(
     join(app, 'check.mjs'),
     `import * as core from '@mlkit/core';
@@ -63,10 +123,58 @@ console.log('ok   packed tarballs import in plain Node ESM:', ${JSON.stringify(O
 `,
   );
   console.log(run('node', ['check.mjs'], app).trim());
+
+  // The README's top snippet, unchanged, against the packed packages.
+  writeFileSync(join(app, 'readme.ts'), readmeSnippet());
+  writeFileSync(
+    join(app, 'tsconfig.json'),
+    JSON.stringify({
+      compilerOptions: {
+        strict: true,
+        noEmit: true,
+        target: 'es2023',
+        module: 'nodenext',
+        skipLibCheck: true,
+        types: ['node'],
+        typeRoots: [join(root, 'node_modules', '@types')],
+      },
+      files: ['readme.ts'],
+    }),
+  );
+  run(bin('tsc'), ['-p', 'tsconfig.json'], app);
+  console.log('ok   README snippet typechecks under --strict against the packed types');
+
+  ensureFixtures();
+  const modelDir = fixturePath('tiny-gpt');
+  runSnippet(app, `MLKIT_MODEL=onnx:${modelDir}`, { MLKIT_MODEL: `onnx:${modelDir}` });
+
+  writeFileSync(
+    join(app, 'serve.mjs'),
+    `import { loadModel } from '@mlkit/onnx';
+import { createServer } from '@mlkit/server';
+import { listen } from '@mlkit/server/node';
+const model = await loadModel(process.argv[2], { task: 'text-generation' });
+const { url, close } = await listen(createServer({ models: { 'tiny-gpt': model }, apiKeys: [process.env.API_KEY] }), { port: 0 });
+console.log(url);
+process.once('SIGTERM', () => close().then(() => process.exit(0)));
+`,
+  );
+  const apiKey = `sk-check-${process.pid}-${Date.now()}`;
+  const started = await startServer(app, modelDir, apiKey);
+  server = started.child;
+  runSnippet(app, 'MLKIT_MODEL=openai-compatible:tiny-gpt and MLKIT_BASE_URL', {
+    MLKIT_MODEL: 'openai-compatible:tiny-gpt',
+    MLKIT_BASE_URL: `${started.url}/v1`,
+    MLKIT_API_KEY: apiKey,
+  });
 } catch (error) {
   failed = true;
   console.error(error);
 } finally {
+  if (server && server.exitCode === null) {
+    server.kill('SIGTERM');
+    await once(server, 'exit');
+  }
   rmSync(work, { recursive: true, force: true });
 }
 process.exit(failed ? 1 : 0);
