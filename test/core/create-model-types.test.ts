@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ts from 'typescript';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../fixtures/paths.ts';
 
 /** The README's first ```ts block: the snippet every user copies first. */
@@ -19,6 +19,9 @@ const sources: Record<string, string> = {
 const vllm = createOpenAICompatible({ name: 'vllm', baseURL: 'http://127.0.0.1:8000/v1' });
 export const embedder = vllm.embedding('nomic-embed-text');
 export const chat = await createModel('openai:gpt-4o-mini', { task: 'text-generation' });
+`,
+  'load.ts': `import { loadModel } from '@mlkit/onnx';
+export const local = await loadModel('./models/x', { task: 'embedding' });
 `,
   'misspelt.ts': `import { createModel } from '@mlkit/core';
 await createModel(process.env.MLKIT_MODEL ?? 'openai:gpt-4o-mini', { baseUrl: 'http://127.0.0.1:8000/v1' });
@@ -81,6 +84,11 @@ function hoverOf(name: string, identifier: string): string {
 }
 
 describe('createModel types', () => {
+  // Building the program and its checker is the slow part (seconds): once, under the hook timeout.
+  beforeAll(() => {
+    service.ls.getProgram()?.getTypeChecker();
+  });
+
   it("typechecks the README's top snippet under --strict", () => {
     expect(errorsOf('readme.ts')).toEqual([]);
   });
@@ -91,6 +99,10 @@ describe('createModel types', () => {
 
   it('shows Model<TextGenerationTask> on hover for createModel with task text-generation', () => {
     expect(hoverOf('hover.ts', 'chat')).toBe('const chat: Model<TextGenerationTask>');
+  });
+
+  it('shows OnnxModel<EmbeddingTask> on hover for loadModel with task embedding', () => {
+    expect(hoverOf('load.ts', 'local')).toBe('const local: OnnxModel<EmbeddingTask>');
   });
 
   it('rejects a misspelt option (baseUrl) even when the spec is a plain string', () => {
