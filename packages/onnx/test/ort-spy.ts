@@ -9,6 +9,8 @@ export interface SessionRecord {
   runs: number;
   /** `session.release` calls that reached onnxruntime. */
   releases: number;
+  /** Called with the feeds of every `session.run` that reaches onnxruntime; set it in `afterCreate`. */
+  onRun?: (feeds: Record<string, { dims: readonly number[] }>) => void;
 }
 
 interface RawSession {
@@ -57,6 +59,7 @@ export async function recordSessions<R>(
     const release = session.release.bind(session);
     session.run = (...runArgs: unknown[]) => {
       record.runs++;
+      record.onRun?.(runArgs[0] as Record<string, { dims: readonly number[] }>);
       return run(...runArgs);
     };
     session.release = () => {
