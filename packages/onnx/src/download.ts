@@ -11,16 +11,30 @@ export interface DownloadOptions {
 }
 
 /**
- * Fetch `url` with progress events, from the cache when it holds it. Resolves undefined for a
- * 404 (an optional file a folder does not have), which is cached too so a second load makes no request.
+ * What a download found: the bytes, or why there are none — `not found` (HTTP 404), or `html`: an
+ * HTML page where a model file was asked for, as dev servers (Vite) answer a missing file with
+ * index.html and status 200.
  */
-export async function download(url: string, options: DownloadOptions): Promise<Uint8Array | undefined> {
+export type Downloaded = { bytes: Uint8Array } | { missing: 'not found' | 'html' };
+
+const HTML_START = /^\s*<(!doctype html|html)[\s>]/i;
+
+function isHtml(bytes: Uint8Array): boolean {
+  return HTML_START.test(new TextDecoder().decode(bytes.subarray(0, 64)));
+}
+
+/**
+ * Fetch `url` with progress events, from the cache when it holds it. A 404 (an optional file a
+ * folder does not have) or an HTML answer for a file that is not HTML is `missing` and is not
+ * cached: the folder may get the file later.
+ */
+export async function download(url: string, options: DownloadOptions): Promise<Downloaded> {
   const { cache, onProgress, signal, file } = options;
+  const expectsHtml = /\.html?$/i.test(file);
   const cached = await cache?.get(url).catch(() => undefined);
-  if (cached === null) return undefined;
   if (cached) {
     onProgress?.({ file, loaded: cached.byteLength, total: cached.byteLength });
-    return cached;
+    return { bytes: cached };
   }
   let response: Response;
   try {
@@ -31,8 +45,7 @@ export async function download(url: string, options: DownloadOptions): Promise<U
   }
   if (response.status === 404) {
     await response.body?.cancel();
-    await cache?.put(url, null).catch(() => undefined);
-    return undefined;
+    return { missing: 'not found' };
   }
   if (!response.ok) {
     await response.body?.cancel();
@@ -40,9 +53,14 @@ export async function download(url: string, options: DownloadOptions): Promise<U
       status: response.status,
     });
   }
+  if (!expectsHtml && /^text\/html\b/i.test(response.headers.get('content-type') ?? '')) {
+    await response.body?.cancel();
+    return { missing: 'html' };
+  }
   const bytes = await readBody(response, file, onProgress, signal);
+  if (!expectsHtml && isHtml(bytes)) return { missing: 'html' };
   await cache?.put(url, bytes).catch(() => undefined); // a full disk must not fail the load
-  return bytes;
+  return { bytes };
 }
 
 async function readBody(

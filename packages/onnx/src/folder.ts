@@ -9,6 +9,8 @@ export interface ModelFiles {
   label: string;
   /** A file of the folder by relative path; undefined when it has none. */
   read(name: string): Promise<Uint8Array | undefined>;
+  /** Why `read(name)` found nothing, when there is more to say than "not there" (an HTML answer). */
+  whyMissing?(name: string): string | undefined;
   /** The `.onnx` files present (root and `onnx/`), when the source can list them. */
   list?(): Promise<string[]>;
   /** A path onnxruntime can open itself (Node), so external data files load too. */
@@ -32,17 +34,40 @@ export interface ModelFolder {
   poolingConfig?: Json;
   /** sentence-transformers `modules.json`. */
   modules?: Json[];
+  /** Why a file that was read came back missing, by name, where the source could tell (an HTML answer). */
+  missing?: Record<string, string>;
+}
+
+/** Which files beyond config.json a model needs, decided from its inputs and task. */
+export interface FolderNeeds {
+  /** tokenizer.json, tokenizer_config.json (and special_tokens_map.json for exports older than transformers 4.34). */
+  tokenizer?: boolean;
+  /** generation_config.json. */
+  generation?: boolean;
+  /** The chat template: tokenizer_config.json's, else chat_template.jinja, else chat_template.json. */
+  chatTemplate?: boolean;
+  /** sentence-transformers modules.json and its Pooling module's config.json. */
+  pooling?: boolean;
 }
 
 const decoder = new TextDecoder();
 
-async function readText(files: ModelFiles, name: string): Promise<string | undefined> {
+async function readText(files: ModelFiles, name: string, folder?: ModelFolder): Promise<string | undefined> {
   const bytes = await files.read(name);
-  return bytes && decoder.decode(bytes);
+  if (!bytes) {
+    const why = files.whyMissing?.(name);
+    if (why && folder) folder.missing = { ...folder.missing, [name]: why };
+    return undefined;
+  }
+  return decoder.decode(bytes);
 }
 
-async function readJson<T = Json>(files: ModelFiles, name: string): Promise<T | undefined> {
-  const text = await readText(files, name);
+async function readJson<T = Json>(
+  files: ModelFiles,
+  name: string,
+  folder?: ModelFolder,
+): Promise<T | undefined> {
+  const text = await readText(files, name, folder);
   if (text === undefined) return undefined;
   try {
     return JSON.parse(text) as T;
@@ -84,54 +109,107 @@ export const SPECIAL_TOKEN_KEYS = [
   'mask_token',
 ];
 
-/**
- * Read config.json, generation_config.json, the tokenizer files, the chat template and the
- * sentence-transformers files, in the layouts transformers 4 and 5 and Optimum write:
- * - chat template: `chat_template.jinja` (transformers >= 4.43 writes it, 5 always), else
- *   tokenizer_config.json `chat_template` (a string or a list of `{name, template}`), else the legacy
- *   `chat_template.json` (`{"chat_template": ...}`);
- * - special tokens: tokenizer_config.json, with special_tokens_map.json filling the gaps (older exports).
- */
-export async function readFolder(files: ModelFiles): Promise<ModelFolder> {
-  const [
-    config,
-    generationConfig,
-    tokenizerJson,
-    tokenizerConfig,
-    specialTokens,
-    jinja,
-    templateJson,
-    modules,
-    pooling,
-  ] = await Promise.all([
-    readJson(files, 'config.json'),
-    readJson(files, 'generation_config.json'),
-    readJson(files, 'tokenizer.json'),
-    readJson(files, 'tokenizer_config.json'),
-    readJson(files, 'special_tokens_map.json'),
-    readText(files, 'chat_template.jinja'),
-    readJson(files, 'chat_template.json'),
-    readJson<Json[]>(files, 'modules.json'),
-    readJson(files, '1_Pooling/config.json'),
-  ]);
-  const folder: ModelFolder = {};
+/** Read config.json (optional: a folder of a bare `.onnx` file has none). */
+export async function readConfig(files: ModelFiles, folder: ModelFolder): Promise<void> {
+  const config = await readJson(files, 'config.json', folder);
   if (config) folder.config = config;
-  if (generationConfig) folder.generationConfig = generationConfig;
-  if (tokenizerJson) folder.tokenizerJson = tokenizerJson;
-  if (tokenizerConfig || specialTokens) {
-    const merged: Json = { ...tokenizerConfig };
-    for (const key of SPECIAL_TOKEN_KEYS) {
-      if (merged[key] == null && specialTokens?.[key] != null) merged[key] = specialTokens[key];
-    }
-    folder.tokenizerConfig = merged;
+}
+
+/**
+ * Read the files a model needs beyond config.json into `folder`, and only those, so a URL folder
+ * sees no requests for files it was never going to have. Layouts of transformers 4 and 5 and Optimum:
+ * - special tokens: tokenizer_config.json; special_tokens_map.json fills the gaps only for exports
+ *   older than transformers 4.34, which kept them there (see mayHaveSpecialTokensMap);
+ * - chat template: tokenizer_config.json `chat_template` (a string or a list of `{name, template}`),
+ *   else `chat_template.jinja` (transformers >= 4.5x and 5 write it there and leave it out of
+ *   tokenizer_config.json), else the legacy `chat_template.json` (`{"chat_template": ...}`);
+ * - sentence-transformers: modules.json, then the config.json of its Pooling module (`1_Pooling/`).
+ */
+export async function readNeededFiles(
+  files: ModelFiles,
+  folder: ModelFolder,
+  needs: FolderNeeds,
+): Promise<void> {
+  const reads: Promise<void>[] = [];
+  if (needs.tokenizer && !folder.tokenizerJson) {
+    reads.push(
+      readJson(files, 'tokenizer.json', folder).then((json) => {
+        if (json) folder.tokenizerJson = json;
+      }),
+    );
   }
-  const template =
-    jinja ??
-    defaultChatTemplate(tokenizerConfig?.chat_template) ??
-    defaultChatTemplate(templateJson?.chat_template);
-  if (template) folder.chatTemplate = template;
-  if (Array.isArray(modules)) folder.modules = modules;
-  if (pooling) folder.poolingConfig = pooling;
+  if ((needs.tokenizer || needs.chatTemplate) && !folder.tokenizerConfig) {
+    reads.push(readTokenizerConfig(files, folder));
+  }
+  if (needs.generation) {
+    reads.push(
+      readJson(files, 'generation_config.json', folder).then((json) => {
+        if (json) folder.generationConfig = json;
+      }),
+    );
+  }
+  if (needs.pooling) reads.push(readPooling(files, folder));
+  await Promise.all(reads);
+  if (needs.chatTemplate && folder.chatTemplate === undefined) {
+    const template =
+      defaultChatTemplate(folder.tokenizerConfig?.chat_template) ??
+      (await readText(files, 'chat_template.jinja', folder)) ??
+      defaultChatTemplate((await readJson(files, 'chat_template.json', folder))?.chat_template);
+    if (template) folder.chatTemplate = template;
+  }
+}
+
+/**
+ * Whether special_tokens_map.json may hold tokens tokenizer_config.json lacks: only in exports from
+ * before transformers 4.34, which wrote no `added_tokens_decoder`. Transformers 5 writes no
+ * special_tokens_map.json at all (nor `added_tokens_decoder` beside a tokenizer.json); it is told by
+ * config.json `transformers_version` 5+, or tokenizer_config.json's `backend` / `*Backend` class.
+ */
+function mayHaveSpecialTokensMap(config: Json | undefined, tokenizerConfig: Json | undefined): boolean {
+  if (!tokenizerConfig) return true;
+  if (tokenizerConfig.added_tokens_decoder !== undefined) return false;
+  const version = Number.parseInt(String(config?.transformers_version ?? ''), 10);
+  const v5 =
+    version >= 5 ||
+    tokenizerConfig.backend !== undefined ||
+    /Backend$/.test(String(tokenizerConfig.tokenizer_class ?? ''));
+  return !v5;
+}
+
+async function readTokenizerConfig(files: ModelFiles, folder: ModelFolder): Promise<void> {
+  const config = await readJson(files, 'tokenizer_config.json', folder);
+  const specialTokens = mayHaveSpecialTokensMap(folder.config, config)
+    ? await readJson(files, 'special_tokens_map.json', folder)
+    : undefined;
+  if (!config && !specialTokens) return;
+  const merged: Json = { ...config };
+  for (const key of SPECIAL_TOKEN_KEYS) {
+    if (merged[key] == null && specialTokens?.[key] != null) merged[key] = specialTokens[key];
+  }
+  folder.tokenizerConfig = merged;
+}
+
+async function readPooling(files: ModelFiles, folder: ModelFolder): Promise<void> {
+  const modules = await readJson<Json[]>(files, 'modules.json', folder);
+  if (!Array.isArray(modules)) return;
+  folder.modules = modules;
+  const pooling = modules.find((m) => String(m?.type ?? '').endsWith('.Pooling'));
+  if (!pooling) return;
+  const path = typeof pooling.path === 'string' && pooling.path ? pooling.path : '1_Pooling';
+  const config = await readJson(files, `${path}/config.json`, folder);
+  if (config) folder.poolingConfig = config;
+}
+
+/** Everything a model of any task could need from its folder (what `loadModel` reads step by step). */
+export async function readFolder(files: ModelFiles): Promise<ModelFolder> {
+  const folder: ModelFolder = {};
+  await readConfig(files, folder);
+  await readNeededFiles(files, folder, {
+    tokenizer: true,
+    generation: true,
+    chatTemplate: true,
+    pooling: true,
+  });
   return folder;
 }
 
@@ -180,7 +258,8 @@ export async function findModelFile(files: ModelFiles, dtype: DType | undefined)
   for (const name of candidates) {
     if ((await files.read(name)) !== undefined) return name;
   }
+  const why = candidates.map((name) => files.whyMissing?.(name)).find((reason) => reason !== undefined);
   throw new ModelLoadError(
-    `${files.label}: no model file found — tried ${candidates.join(', ')}. Pass { modelFile } or an .onnx URL`,
+    `${files.label}: no model file found — tried ${candidates.join(', ')}${why ? ` (${why})` : ''}. Pass { modelFile }, { files } or an .onnx URL`,
   );
 }

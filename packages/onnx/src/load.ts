@@ -8,9 +8,9 @@ import {
   type TaskByName,
   type TaskName,
 } from '@mlkit/core';
-import { findModelFile, type ModelFolder, readFolder } from './folder.ts';
+import { findModelFile, type ModelFiles, type ModelFolder, readConfig, readNeededFiles } from './folder.ts';
 import { inferTask } from './infer-task.ts';
-import { classifierLabels } from './onnx-graph.ts';
+import { classifierLabels, externalDataFiles } from './onnx-graph.ts';
 import { type LoadOptions, resolveOptions } from './options.ts';
 import type { Runtime } from './runtime.ts';
 import { createSession, type Session, type ValueInfo } from './session.ts';
@@ -78,25 +78,24 @@ export function createLoader(runtime: Runtime): LoadModel {
     };
     checkAbort();
     const files = await openSource(source, runtime, options);
-    const folder: ModelFolder = files.bytes ? {} : await readFolder(files);
-    checkAbort();
+    const folder: ModelFolder = {};
     let modelFile: string | undefined;
     let model: string | Uint8Array;
     const externalData: { path: string; data: Uint8Array }[] = [];
     if (files.bytes) {
       model = files.bytes;
     } else {
-      modelFile = options.modelFile ?? files.modelFile ?? (await findModelFile(files, options.dtype));
+      // config.json and the model file first; the rest once the model's inputs and task tell what it needs.
+      const [, chosen] = await Promise.all([
+        readConfig(files, folder),
+        options.modelFile ?? files.modelFile ?? findModelFile(files, options.dtype),
+      ]);
+      modelFile = chosen;
       if (files.pathOf) {
         model = files.pathOf(modelFile); // onnxruntime reads the file and its external data itself
       } else {
-        const bytes = await files.read(modelFile);
-        if (!bytes) throw new ModelLoadError(`${files.label}: no model file ${modelFile}`);
-        model = bytes;
-        // Models over 2 GB keep their weights in a side file (Optimum: model.onnx_data).
-        const dataName = `${modelFile}_data`;
-        const data = await files.read(dataName);
-        if (data) externalData.push({ path: dataName.split('/').pop()!, data });
+        model = await readModel(files, modelFile);
+        externalData.push(...(await readExternalData(files, modelFile, model)));
       }
     }
     checkAbort();
@@ -117,7 +116,21 @@ export function createLoader(runtime: Runtime): LoadModel {
     let runner: TaskRunner<Task>;
     try {
       checkAbort();
+      if (!files.bytes) {
+        const textTask = options.task === 'embedding' || options.task === 'text-generation';
+        if (session.inputs.has('input_ids') || textTask) {
+          await readNeededFiles(files, folder, { tokenizer: true });
+        }
+      }
       const task = options.task ?? inferTask(folder, session);
+      if (!files.bytes) {
+        await readNeededFiles(files, folder, {
+          generation: task === 'text-generation',
+          chatTemplate: task === 'text-generation' && options.chatTemplate === undefined,
+          pooling: task === 'embedding' && options.pooling === undefined,
+        });
+        checkAbort();
+      }
       const context: TaskContext = { session, folder, options, label: files.label, device: choice.device };
       // A scikit-learn export names its classes only inside the graph; text models never do.
       if (
@@ -142,6 +155,38 @@ export function createLoader(runtime: Runtime): LoadModel {
       loadMs: performance.now() - started,
     }) as never;
   };
+}
+
+async function readModel(files: ModelFiles, modelFile: string): Promise<Uint8Array> {
+  const bytes = await files.read(modelFile);
+  if (bytes) return bytes;
+  const why = files.whyMissing?.(modelFile);
+  throw new ModelLoadError(`${files.label}: no model file ${modelFile}${why ? ` — ${why}` : ''}`);
+}
+
+/**
+ * The external data files the model names (models over 2 GB keep their weights beside the graph,
+ * Optimum: `model.onnx_data`), read from beside the model file: the graph says which, so none is probed.
+ */
+async function readExternalData(
+  files: ModelFiles,
+  modelFile: string,
+  model: Uint8Array,
+): Promise<{ path: string; data: Uint8Array }[]> {
+  const folderOfModel = modelFile.includes('/') ? modelFile.slice(0, modelFile.lastIndexOf('/') + 1) : '';
+  return Promise.all(
+    externalDataFiles(model).map(async (location) => {
+      const name = `${folderOfModel}${location}`;
+      const data = await files.read(name);
+      if (!data) {
+        const why = files.whyMissing?.(name);
+        throw new ModelLoadError(
+          `${files.label}: ${modelFile} keeps its weights in ${location} (external data), but ${name} is missing${why ? ` — ${why}` : ''}`,
+        );
+      }
+      return { path: location, data };
+    }),
+  );
 }
 
 function buildModel(

@@ -19,8 +19,15 @@ export const LoadOptions = z.object({
   graphOptimizationLevel: z.enum(['disabled', 'basic', 'extended', 'all']).default('all'),
   /** Which weight file of a folder to load (`model_fp16.onnx`, `model_quantized.onnx`, ...); fp32 first by default. */
   dtype: DType.optional(),
+  /**
+   * The folder's files (paths relative to it), e.g. `['config.json', 'onnx/model.onnx']`: only these
+   * are read, and the model file is picked from them, so a URL folder gets no requests for files it
+   * lacks. Without it, a URL folder is probed for its model file (`onnx/model.onnx`, then `model.onnx`).
+   */
+  files: z.array(z.string().min(1)).min(1).optional(),
   /** A model file inside the folder, e.g. `onnx/model_q4.onnx`; overrides `dtype`. */
   modelFile: z.string().optional(),
+  /** Called as files download from a URL: `{ file, loaded, total }`. */
   onProgress: z.custom<(event: ProgressEvent) => void>((v) => typeof v === 'function').optional(),
   /** Downloads cache: a directory (Node) or a Cache API name (browser); `false` turns caching off. */
   cacheDir: z.union([z.string(), z.literal(false)]).optional(),

@@ -115,15 +115,15 @@ async function openCache(cacheDir: string | undefined): Promise<DownloadCache | 
         const buffer = await readFile(file);
         return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
       } catch {
-        return (await isFile(`${file}.missing`)) ? null : undefined;
+        return undefined;
       }
     },
     async put(url, bytes) {
       await mkdir(dir, { recursive: true });
-      const file = bytes === null ? `${fileOf(url)}.missing` : fileOf(url);
+      const file = fileOf(url);
       const temp = `${file}.${randomUUID()}.tmp`;
       try {
-        await writeFile(temp, bytes ?? new Uint8Array());
+        await writeFile(temp, bytes);
         await rename(temp, file);
       } catch (error) {
         await rm(temp, { force: true });

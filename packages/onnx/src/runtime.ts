@@ -22,10 +22,13 @@ export interface LocalFolder {
   listModels(): Promise<string[]>;
 }
 
-/** Cached downloads by URL. `null` means the URL is known to be missing (HTTP 404). */
+/**
+ * Cached downloads by URL. Only files that were there are kept: a 404 is never cached, so a file added
+ * to a model folder later is found by the next load.
+ */
 export interface DownloadCache {
-  get(url: string): Promise<Uint8Array | null | undefined>;
-  put(url: string, bytes: Uint8Array | null): Promise<void>;
+  get(url: string): Promise<Uint8Array | undefined>;
+  put(url: string, bytes: Uint8Array): Promise<void>;
 }
 
 /**

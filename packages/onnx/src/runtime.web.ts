@@ -85,17 +85,14 @@ async function openCache(name: string | undefined): Promise<DownloadCache | unde
   return {
     async get(url) {
       const hit = await cache.match(url);
-      if (!hit) return undefined;
-      if (hit.headers.get('x-mlkit-missing') === '1') return null;
+      // Earlier versions stored 404s as empty entries marked x-mlkit-missing: not a file.
+      if (!hit || hit.headers.get('x-mlkit-missing') === '1') return undefined;
       return new Uint8Array(await hit.arrayBuffer());
     },
     async put(url, bytes) {
-      const response =
-        bytes === null
-          ? new Response(null, { headers: { 'x-mlkit-missing': '1' } })
-          : new Response(bytes as Uint8Array<ArrayBuffer>, {
-              headers: { 'content-length': String(bytes.byteLength) },
-            });
+      const response = new Response(bytes as Uint8Array<ArrayBuffer>, {
+        headers: { 'content-length': String(bytes.byteLength) },
+      });
       await cache.put(url, response);
     },
   };

@@ -39,8 +39,9 @@ export interface TextTokenizer {
 /** Build the tokenizer of a folder; the task needs one, so a folder without tokenizer.json is a ModelLoadError. */
 export function loadTokenizer(folder: ModelFolder, label: string, maxLengthOption?: number): TextTokenizer {
   if (!folder.tokenizerJson) {
+    const why = folder.missing?.['tokenizer.json'];
     throw new ModelLoadError(
-      `${label}: this task needs a tokenizer, but the model has no tokenizer.json (expected beside config.json)`,
+      `${label}: this task needs a tokenizer, but the model has no tokenizer.json (expected beside config.json)${why ? ` — ${why}` : ''}`,
     );
   }
   const config: Json = folder.tokenizerConfig ?? {};

@@ -45,11 +45,19 @@ describe('chat templates', () => {
     expect(folder.chatTemplate).toBe('DEFAULT');
   });
 
-  it('prefers chat_template.jinja (transformers 5) over tokenizer_config.json', async () => {
+  it('reads chat_template.jinja when tokenizer_config.json has no template (transformers 5)', async () => {
     const folder = await readFolder(
-      memoryFiles({ 'chat_template.jinja': 'FROM FILE', 'tokenizer_config.json': { chat_template: 'OLD' } }),
+      memoryFiles({ 'chat_template.jinja': 'FROM FILE', 'tokenizer_config.json': { eos_token: '</s>' } }),
     );
     expect(folder.chatTemplate).toBe('FROM FILE');
+  });
+
+  it("takes tokenizer_config.json's template without asking for chat_template.jinja (transformers 4)", async () => {
+    const files = memoryFiles({ 'tokenizer_config.json': { chat_template: 'T4' } });
+    const folder = await readFolder(files);
+    expect(folder.chatTemplate).toBe('T4');
+    expect(files.reads).not.toContain('chat_template.jinja');
+    expect(files.reads).not.toContain('chat_template.json');
   });
 
   it('falls back to the legacy chat_template.json', async () => {
@@ -73,6 +81,26 @@ describe('readFolder', () => {
     );
     expect(folder.tokenizerConfig?.eos_token).toBe('</s>');
     expect(folder.tokenizerConfig?.pad_token).toEqual({ content: '<pad>', lstrip: false });
+  });
+
+  it('does not ask for special_tokens_map.json when tokenizer_config.json is complete (added_tokens_decoder, transformers >= 4.34)', async () => {
+    const files = memoryFiles({
+      'tokenizer_config.json': { added_tokens_decoder: {}, eos_token: '</s>' },
+      'special_tokens_map.json': { pad_token: '<pad>' },
+    });
+    const folder = await readFolder(files);
+    expect(folder.tokenizerConfig?.pad_token).toBeUndefined();
+    expect(files.reads).not.toContain('special_tokens_map.json');
+  });
+
+  it('reads the pooling config from the path modules.json gives the Pooling module', async () => {
+    const files = memoryFiles({
+      'modules.json': [{ idx: 1, name: '1', path: '2_Pool', type: 'sentence_transformers.models.Pooling' }],
+      '2_Pool/config.json': { pooling_mode_cls_token: true },
+    });
+    const folder = await readFolder(files);
+    expect(folder.poolingConfig?.pooling_mode_cls_token).toBe(true);
+    expect(files.reads).not.toContain('1_Pooling/config.json');
   });
 
   it('reads generation_config.json and the sentence-transformers pooling files', async () => {
