@@ -26,6 +26,21 @@ fi
 # Tiny real ONNX models the tests and examples use (generated, never downloaded).
 node scripts/fixtures.ts
 
+# The Python openai SDK for the server tests that call it: .venv from scripts/requirements.txt, rebuilt
+# only when that file changed (its sha256 is kept in .venv/.requirements.sha256). Without python3 or the
+# registry the step only warns: those tests skip, or fail under CI=true.
+requirements_sha="$(sha256sum scripts/requirements.txt | cut -d' ' -f1)"
+if [ "$(cat .venv/.requirements.sha256 2>/dev/null)" != "$requirements_sha" ]; then
+  echo "mlkit setup: python venv .venv from scripts/requirements.txt" >&2
+  rm -rf .venv
+  if python3 -m venv .venv && .venv/bin/pip install --quiet --disable-pip-version-check -r scripts/requirements.txt; then
+    echo "$requirements_sha" > .venv/.requirements.sha256
+  else
+    rm -rf .venv
+    echo "mlkit setup: could not build .venv (python3 -m venv + pip); the Python SDK tests need it" >&2
+  fi
+fi
+
 if [ "${1:-}" = "--browser" ] && ! command -v chromium >/dev/null 2>&1; then
   if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
     echo "mlkit setup: installing Debian chromium for the browser tests" >&2

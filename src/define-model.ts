@@ -19,18 +19,16 @@ export interface ModelImplementation<T extends Task> {
   id: string;
   task: T;
   capabilities: Capabilities;
+  /** Run one call on validated input; `context.signal` fires on abort and timeout. */
   run(input: ParsedInputOf<T>, context: CallContext): Promise<OutputOf<T>>;
+  /** Stream one call; without it, `stream()` fails with UnsupportedError (the task does not stream). */
   stream?(input: ParsedInputOf<T>, context: CallContext): AsyncIterable<ChunkOf<T>>;
+  /** Release what the model holds (sessions, sockets); called once. */
   dispose?(): Promise<void> | void;
   /** Listener for every call's events (in addition to `RunOptions.onEvent`). */
   onEvent?: (event: ModelEvent) => void;
 }
 
-/**
- * Build a Model from an implementation. Every model, hosted or local, goes through here, so every
- * model validates input before any work, honours `signal` and `timeoutMs`, rejects calls after
- * `dispose()`, and reports failures as typed mlkit errors.
- */
 /**
  * The context of a call that nothing can abort. A class, not an object literal with a getter: V8
  * builds literals with accessors on a slow path, and this is made on every call.
@@ -51,16 +49,25 @@ class UnabortableContext implements CallContext {
 
 // One overload per built-in task: with a concrete task the results are typed in context, so a plain
 // `finishReason: 'stop'` or `type: 'text-delta'` in an implementation needs no `as const`.
+/**
+ * Build a Model from an implementation. Every model, hosted or local, goes through here, so every
+ * model validates input before any work, honours `signal` and `timeoutMs`, rejects calls after
+ * `dispose()`, and reports failures as typed mlkit errors.
+ */
 export function defineModel(
   impl: ModelImplementation<TaskByName<'text-generation'>>,
 ): Model<TaskByName<'text-generation'>>;
+/** Build an embedding Model from an implementation (see the first overload). */
 export function defineModel(
   impl: ModelImplementation<TaskByName<'embedding'>>,
 ): Model<TaskByName<'embedding'>>;
+/** Build a classification Model from an implementation (see the first overload). */
 export function defineModel(
   impl: ModelImplementation<TaskByName<'classification'>>,
 ): Model<TaskByName<'classification'>>;
+/** Build a tensor Model from an implementation (see the first overload). */
 export function defineModel(impl: ModelImplementation<TaskByName<'tensor'>>): Model<TaskByName<'tensor'>>;
+/** Build a Model of any task, a custom one too, from an implementation (see the first overload). */
 export function defineModel<T extends Task>(impl: ModelImplementation<T>): Model<T>;
 export function defineModel<T extends Task>(impl: ModelImplementation<T>): Model<T> {
   let disposed: Promise<void> | undefined;

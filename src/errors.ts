@@ -8,6 +8,7 @@
 
 const BRAND = Symbol.for('mlkit.error');
 
+/** The kind of an mlkit error, as `error.code`: stable across versions, one per error class. */
 export type ErrorCode =
   | 'invalid_input'
   | 'authentication'
@@ -40,6 +41,7 @@ const ERROR_NAMES: Record<ErrorCode, string> = {
   overloaded: 'OverloadedError',
 };
 
+/** What every mlkit error may carry besides its message. */
 export interface MlkitErrorOptions {
   status?: number;
   provider?: string;
@@ -86,6 +88,7 @@ export class MlkitError extends Error {
   }
 }
 
+/** One problem of an invalid input: where it is and what is wrong. */
 export interface InvalidInputIssue {
   /** Dotted path into the input, e.g. `input.messages[0].role`. */
   path: string;
@@ -136,6 +139,7 @@ export class RateLimitError extends MlkitError {
   }
 }
 
+/** Which limit ran out: `timeoutMs` (total), `attemptTimeoutMs`, `firstChunkTimeoutMs` or `idleTimeoutMs`. */
 export type TimeoutKind = 'total' | 'attempt' | 'first-chunk' | 'idle';
 
 /** A deadline passed: the whole call (`total`), one attempt, the first chunk, or the gap between chunks. */

@@ -1,6 +1,8 @@
 /**
  * @mlkit/core — one Model interface over hosted AI APIs and self-run models.
  * Contracts (Model, tasks, errors), remote providers and composition.
+ *
+ * @module @mlkit/core
  */
 export { abortErrorOf, deadline, raceAbort, sleep, throwIfAborted } from './abort.ts';
 export * from './compose/index.ts';

@@ -32,6 +32,7 @@ export type ModelOptions<Spec extends string> =
 /** Turns the `id` part of `'scheme:id'` into a Model. Packages export one: `@mlkit/onnx` exports `onnxProvider`. */
 export interface ModelProvider {
   readonly scheme: string;
+  /** Make the Model for the `id` part of the spec, with createModel()'s options. */
   create(id: string, options: CreateModelOptions): Model | Promise<Model>;
 }
 

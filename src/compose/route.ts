@@ -4,6 +4,7 @@ import type { Model } from '../model.ts';
 import type { InputOf, ParsedInputOf, Task } from '../tasks/task.ts';
 import { commonTask, type Member, memberOptions, sharedCapabilities } from './members.ts';
 
+/** Options of `route()`: the models by name and how to choose one per call. */
 export interface RouteOptions<T extends Task, Name extends string> {
   /** The models to choose from, by name. All must do the same task. */
   models: Record<Name, Model<T>>;

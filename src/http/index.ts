@@ -1,4 +1,8 @@
-/** @mlkit/core/http — the transport every remote provider uses; exported for third-party providers. */
+/**
+ * `@mlkit/core/http` — the transport every remote provider uses; exported for third-party providers.
+ *
+ * @module @mlkit/core/http
+ */
 export { type AuthOptions, authHeaders, readEnv } from './auth.ts';
 export {
   type ErrorBody,

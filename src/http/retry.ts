@@ -16,6 +16,7 @@ export interface RetryPolicy {
   random: () => number;
 }
 
+/** The transport's retry policy when none is given: 2 retries, 500 ms to 8 s backoff with jitter, Retry-After up to 60 s. */
 export const defaultRetryPolicy: RetryPolicy = {
   maxRetries: 2,
   baseDelayMs: 500,
@@ -70,6 +71,7 @@ export function retryDelayMs(error: unknown, retry: number, policy: RetryPolicy)
   return backoffDelayMs(retry, policy);
 }
 
+/** What the transport knows about a retry it is about to make. */
 export interface RetryInfo {
   /** The attempt about to be made (2 for the first retry). */
   attempt: number;

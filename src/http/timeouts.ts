@@ -14,6 +14,7 @@ export interface AttemptTimers {
   readonly signal: AbortSignal;
   /** (Re)start the timer of `kind`; undefined, 0 or non-finite `ms` means no limit. */
   start(kind: TimeoutKind, ms: number | undefined): void;
+  /** Stop the timer of `kind`. */
   stop(kind: TimeoutKind): void;
   /** Stop every timer and abort the attempt (closes its connection). */
   cancel(): void;

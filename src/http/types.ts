@@ -49,6 +49,7 @@ export interface RequestOptions {
   headers?: Record<string, string>;
   maxRetries?: number;
   timeoutMs?: number;
+  /** Listener for this request's events (request, retry, response, error). */
   onEvent?: (event: ModelEvent) => void;
   /** Sent as `Idempotency-Key` on POST; minted once per logical call when omitted. */
   idempotencyKey?: string;
@@ -67,6 +68,7 @@ export interface SseEvent {
   id: string | undefined;
 }
 
+/** The HTTP client of one provider: JSON and event-stream requests with auth, retries, timeouts and typed errors. */
 export interface Transport {
   readonly provider: string;
   readonly baseURL: string;

@@ -2,14 +2,17 @@ import { z } from 'zod';
 import { defineTask, type Task } from './task.ts';
 import { Usage } from './usage.ts';
 
+/** Schema of a classification call: `{ text }` (one string or many) or `{ rows }` (feature rows). */
 export const ClassificationInput = z.union([
   /** Text classification: sentiment, spam, intent, ... */
   z.strictObject({ text: z.union([z.string(), z.array(z.string()).min(1)]) }),
   /** Tabular classification: one numeric feature row per item (iris, fraud, ...). */
   z.strictObject({ rows: z.array(z.array(z.number()).min(1)).min(1) }),
 ]);
+/** What a classification call takes: `{ text }` or `{ rows }`. */
 export type ClassificationInput = z.input<typeof ClassificationInput>;
 
+/** Schema of one item's prediction. */
 export const Prediction = z.object({
   label: z.string(),
   /** Probability (or score) of `label`. */
@@ -17,13 +20,16 @@ export const Prediction = z.object({
   /** Every label's probability (or score). */
   scores: z.record(z.string(), z.number()),
 });
+/** One item's prediction: the best `label`, its `score`, and every label's score. */
 export type Prediction = z.infer<typeof Prediction>;
 
+/** Schema of a classification result. */
 export const ClassificationOutput = z.object({
   /** One prediction per text or row, in input order. */
   predictions: z.array(Prediction),
   usage: Usage,
 });
+/** A classification result: one prediction per item, in input order, and usage. */
 export type ClassificationOutput = z.infer<typeof ClassificationOutput>;
 
 /** Texts or feature rows in, one {label, score, scores} per item out. */

@@ -5,6 +5,7 @@ import { Usage } from './usage.ts';
 /** Ask for shorter vectors where the model supports it (OpenAI text-embedding-3, Matryoshka models). */
 const dimensions = z.number().int().positive().optional();
 
+/** Schema of an embedding call: `{ texts }` or `{ tokens }`, with optional `dimensions`. */
 export const EmbeddingInput = z.union([
   z.strictObject({ texts: z.array(z.string()).min(1), dimensions }),
   /**
@@ -16,8 +17,10 @@ export const EmbeddingInput = z.union([
     dimensions,
   }),
 ]);
+/** What an embedding call takes: `{ texts }` or `{ tokens }`, with optional `dimensions`. */
 export type EmbeddingInput = z.input<typeof EmbeddingInput>;
 
+/** Schema of an embedding result. */
 export const EmbeddingOutput = z.object({
   /** One vector per input text (or token-id array), in input order. */
   // Any backing buffer (views into a batch output, SharedArrayBuffer), not only ArrayBuffer.
@@ -30,6 +33,7 @@ export const EmbeddingOutput = z.object({
   dimensions: z.number().int().positive(),
   usage: Usage,
 });
+/** An embedding result: one Float32Array per input, their `dimensions`, and usage. */
 export type EmbeddingOutput = z.infer<typeof EmbeddingOutput>;
 
 /** Texts in, one Float32Array vector per text out. */

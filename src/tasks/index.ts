@@ -17,5 +17,7 @@ export const tasks = {
   classification,
   tensor,
 } as const;
+/** The name of a built-in task: `'text-generation' | 'embedding' | 'classification' | 'tensor'`. */
 export type TaskName = keyof typeof tasks;
+/** The task type of a task name, e.g. `TaskByName<'embedding'>` is `EmbeddingTask`. */
 export type TaskByName<N extends TaskName> = (typeof tasks)[N];

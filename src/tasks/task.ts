@@ -22,9 +22,12 @@ export interface Task<
 export type InputOf<T extends Task> = z.input<T['input']>;
 /** The input after validation and defaults: what implementations receive. */
 export type ParsedInputOf<T extends Task> = z.output<T['input']>;
+/** What `run()` resolves to for a task. */
 export type OutputOf<T extends Task> = z.output<T['output']>;
+/** What `stream()` yields for a task (`never` for tasks that do not stream). */
 export type ChunkOf<T extends Task> = T['chunk'] extends z.ZodType ? z.output<T['chunk']> : never;
 
+/** Declare a task from its name and schemas; the result is frozen. */
 export function defineTask<
   const Name extends string,
   Input extends z.ZodType,

@@ -3,6 +3,7 @@ import { withFastParse } from '../validate.ts';
 import { defineTask, type Task } from './task.ts';
 import { Usage } from './usage.ts';
 
+/** Schema of a tensor element type. */
 export const TensorDType = z.enum([
   'float32',
   'float64',
@@ -18,6 +19,7 @@ export const TensorDType = z.enum([
   'bool',
   'string',
 ]);
+/** A tensor element type: `'float32'`, `'int64'`, `'string'`, ... */
 export type TensorDType = z.infer<typeof TensorDType>;
 
 /** The array type that holds each dtype's data. float16 is raw IEEE half bits; bool is 0/1 bytes. */
@@ -37,6 +39,7 @@ export interface TensorDataByDType {
   string: string[];
 }
 
+/** The typed-array constructor of each numeric dtype (`string` data is a plain `string[]`). */
 export const TENSOR_ARRAYS = {
   float32: Float32Array,
   float64: Float64Array,
@@ -100,7 +103,9 @@ const TensorInputSchema = z.strictObject({
   /** Names of the outputs to return; all when omitted. */
   outputs: z.array(z.string()).optional(),
 });
+/** Schema of a tensor call: named input tensors, and the names of the outputs to return. */
 export const TensorInput = withFastParse(TensorInputSchema, parseWellFormedInput);
+/** What a tensor call takes: `{ inputs, outputs? }`. */
 export type TensorInput = z.input<typeof TensorInput>;
 
 /** A copy of `value` when it is an array of strings (as z.array(z.string()) returns it), else undefined. */
@@ -168,7 +173,9 @@ function parseWellFormedInput(value: unknown): z.output<typeof TensorInputSchema
   return names === undefined ? undefined : { inputs, outputs: names };
 }
 
+/** Schema of a tensor result. */
 export const TensorOutput = z.object({ outputs: z.record(z.string(), Tensor), usage: Usage });
+/** A tensor result: the output tensors by name, and usage. */
 export type TensorOutput = z.infer<typeof TensorOutput>;
 
 /** Named typed tensors in and out: the escape hatch, native to OIP v2 and onnxruntime. */

@@ -2,10 +2,12 @@ import { z } from 'zod';
 import { defineTask, type Task } from './task.ts';
 import { Usage } from './usage.ts';
 
+/** Schema of one turn of a conversation. */
 export const ChatMessage = z.object({
   role: z.enum(['system', 'user', 'assistant']),
   content: z.string(),
 });
+/** One turn of a conversation: `role` (`'system' | 'user' | 'assistant'`) and its text. */
 export type ChatMessage = z.infer<typeof ChatMessage>;
 
 const sampling = {
@@ -27,26 +29,34 @@ const sampling = {
   logitBias: z.record(z.coerce.number().int().nonnegative(), z.number().min(-100).max(100)).optional(),
 };
 
+/** Schema of a text-generation call: `{ messages }` or `{ prompt }`, with sampling settings. */
 export const TextGenerationInput = z.union([
   z.strictObject({ messages: z.array(ChatMessage).min(1), ...sampling }),
   z.strictObject({ prompt: z.string(), ...sampling }),
 ]);
+/** What a text-generation call takes: `{ messages }` or `{ prompt }` (one user turn), with sampling settings. */
 export type TextGenerationInput = z.input<typeof TextGenerationInput>;
 
+/** Schema of why generation ended. */
 export const FinishReason = z.enum(['stop', 'length', 'content-filter', 'error', 'other']);
+/** Why generation ended: `'stop'` (end or stop sequence), `'length'` (`maxTokens`), ... */
 export type FinishReason = z.infer<typeof FinishReason>;
 
+/** Schema of a text-generation result. */
 export const TextGenerationOutput = z.object({
   text: z.string(),
   finishReason: FinishReason,
   usage: Usage,
 });
+/** A text-generation result: the text, why it ended, and usage. */
 export type TextGenerationOutput = z.infer<typeof TextGenerationOutput>;
 
+/** Schema of one streamed text-generation chunk. */
 export const TextGenerationChunk = z.discriminatedUnion('type', [
   z.object({ type: z.literal('text-delta'), text: z.string() }),
   z.object({ type: z.literal('finish'), finishReason: FinishReason, usage: Usage }),
 ]);
+/** One streamed chunk: `{ type: 'text-delta', text }`, then one `{ type: 'finish', finishReason, usage }`. */
 export type TextGenerationChunk = z.infer<typeof TextGenerationChunk>;
 
 /** Chat or prompt in, text out; streams text deltas, then one finish chunk with usage. */

@@ -2,6 +2,8 @@
  * @mlkit/server — serve any mlkit Model over HTTP: OpenAI-compatible, Open Inference Protocol v2,
  * `/predict` and Prometheus `/metrics`, as a web-standard fetch handler. The Node listener is
  * `@mlkit/server/node`.
+ *
+ * @module @mlkit/server
  */
 export { HttpError } from './errors.ts';
 export type { Batching, Limits, Logger, ServerEvent, ServerOptions } from './options.ts';

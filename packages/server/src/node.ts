@@ -1,8 +1,14 @@
+/**
+ * `@mlkit/server/node` — listen on a port with Node's HTTP server.
+ *
+ * @module @mlkit/server/node
+ */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createAdaptorServer } from '@hono/node-server';
 import type { CloseOptions, MlkitServer } from './server.ts';
 
+/** Options of `listen()`. */
 export interface ListenOptions {
   /** Default 8080; 0 picks a free port. */
   port?: number;
@@ -22,6 +28,7 @@ const DEFAULT_HEADERS_TIMEOUT_MS = 60_000;
 /** Node checks its header and request timeouts on this beat (its own default is 30 s). */
 const MAX_CHECK_INTERVAL_MS = 30_000;
 
+/** A listening server: where it listens and how to close it. */
 export interface Listening {
   /** e.g. 'http://127.0.0.1:8080'. */
   url: string;

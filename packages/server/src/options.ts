@@ -1,6 +1,7 @@
 import { InvalidInputError, isModel, type Model, parseInput } from '@mlkit/core';
 import { z } from 'zod';
 
+/** Schema of the server's limits. */
 export const Limits = z.strictObject({
   /** Largest request body, in bytes (Content-Length and the bytes actually read). Default 1 MiB. */
   maxBodyBytes: z
@@ -23,14 +24,17 @@ export const Limits = z.strictObject({
    */
   requestTimeoutMs: z.number().positive().default(300_000),
 });
+/** The server's limits: body size, concurrency and queue per model, request deadline. */
 export type Limits = z.input<typeof Limits>;
 
+/** Schema of the server's dynamic batching. */
 export const Batching = z.strictObject({
   /** How long the first request of a batch waits for others, in ms. Default 2. */
   windowMs: z.number().nonnegative().default(2),
   /** Most rows or texts in one model run (also capped by the model's `capabilities.maxBatch`). Default 32. */
   maxBatch: z.number().int().positive().default(32),
 });
+/** Dynamic batching of concurrent requests to one model: how long to wait and how many items at most. */
 export type Batching = z.input<typeof Batching>;
 
 /** What the server reports through `onEvent`. */
@@ -42,10 +46,13 @@ export type ServerEvent =
 
 /** Where the server writes unexpected failures; API keys and bodies are never passed to it. */
 export interface Logger {
+  /** An unexpected failure (a model threw, a stream broke). */
   error(message: string, details?: Record<string, unknown>): void;
+  /** Something to look at that did not fail a request. */
   warn?(message: string, details?: Record<string, unknown>): void;
 }
 
+/** Options of `createServer()`. */
 export interface ServerOptions {
   /** The models to serve, by the name clients use (`model` in OpenAI bodies, `{name}` in paths). */
   models: Record<string, Model>;
@@ -56,6 +63,7 @@ export interface ServerOptions {
   batching?: Batching | false;
   /** Name reported by `GET /v2`. Default 'mlkit'. */
   name?: string;
+  /** Listener for request, batch, error and shutdown events (for logs and tracing). */
   onEvent?: (event: ServerEvent) => void;
   /** Default: `console`. */
   logger?: Logger;

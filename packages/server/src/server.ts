@@ -14,6 +14,7 @@ import { type ResolvedOptions, resolveOptions, type ServerEvent, type ServerOpti
 import { predictRoutes } from './predict.ts';
 import { ModelRunner } from './runner.ts';
 
+/** Options of `close()`. */
 export interface CloseOptions {
   /** How long in-flight requests (streams included) may take to finish before they are aborted. Default 30_000 ms. */
   graceMs?: number;

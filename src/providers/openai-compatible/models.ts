@@ -20,6 +20,7 @@ export interface ListModelsOptions {
   timeoutMs?: number;
   headers?: Record<string, string>;
   maxRetries?: number;
+  /** Listener for the request's events. */
   onEvent?: (event: ModelEvent) => void;
 }
 
