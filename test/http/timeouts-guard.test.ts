@@ -48,24 +48,24 @@ function spacedEvents(count: number, gapMs: number) {
 
 describe('first-chunk timeout', () => {
   it('lets a healthy stream run longer than firstChunkTimeoutMs once its first event has come', async () => {
-    // 6 events 60 ms apart: about 300 ms in all, three times the first-chunk limit, every gap well
-    // under the idle limit. A first-chunk timer left running would end it after 100 ms.
-    server = await loopback(spacedEvents(6, 60));
+    // 6 events 120 ms apart: about 600 ms in all, three times the first-chunk limit, every gap well
+    // under the idle limit. A first-chunk timer left running would end it after 200 ms.
+    server = await loopback(spacedEvents(6, 120));
     const events = await collect(
-      transport().stream({ path: 'chat', body: {}, firstChunkTimeoutMs: 100, idleTimeoutMs: 2_000 }),
+      transport().stream({ path: 'chat', body: {}, firstChunkTimeoutMs: 200, idleTimeoutMs: 2_000 }),
     );
     expect(events.map((event) => event.data)).toEqual(['0', '1', '2', '3', '4', '5']);
   });
 
   it('lets a hosted model stream longer than its firstChunkTimeoutMs', async () => {
-    openai = await startOpenAIServer({ chunkDelayMs: 40 });
+    openai = await startOpenAIServer({ chunkDelayMs: 50 });
     const chat = createOpenAICompatible({
       name: 'loopback',
       baseURL: openai.url,
       maxRetries: 0,
     }).textGeneration('echo-1');
     const prompt = 'one two three four five six';
-    const chunks = await collect(chat.stream({ prompt }, { firstChunkTimeoutMs: 150, idleTimeoutMs: 2_000 }));
+    const chunks = await collect(chat.stream({ prompt }, { firstChunkTimeoutMs: 250, idleTimeoutMs: 2_000 }));
     const text = chunks.map((chunk) => (chunk.type === 'text-delta' ? chunk.text : '')).join('');
     expect(text).toContain('six');
     expect(chunks.at(-1)).toMatchObject({ type: 'finish' });
