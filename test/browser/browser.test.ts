@@ -117,6 +117,15 @@ describe.skipIf(!hasChromium)(
       }
     });
 
+    it('loads the iris folder with exactly its two files and no request of the page fails (no 4xx)', () => {
+      const iris = requests.filter(({ url }) => url.startsWith(`${origin}/models/iris-classifier/`));
+      expect(iris.map(({ url }) => url.slice(origin.length)).sort()).toEqual([
+        '/models/iris-classifier/config.json',
+        '/models/iris-classifier/model.onnx',
+      ]);
+      expect(requests.filter(({ status }) => status === undefined || status >= 400)).toEqual([]);
+    });
+
     it('fetches the onnxruntime .mjs/.wasm and the models from the app itself, and nothing off 127.0.0.1', () => {
       for (const file of ['ort-wasm-simd-threaded.jsep.wasm', 'ort-wasm-simd-threaded.jsep.mjs']) {
         expect(requests).toContainEqual({ url: `${origin}/ort/${file}`, status: 200 });

@@ -1,6 +1,6 @@
 import { loadModel } from '@mlkit/onnx';
 import * as ort from 'onnxruntime-web';
-import { irisRows, modelFolders, ortFolder, type PageResults, texts } from './shared.ts';
+import { irisFiles, irisRows, modelFolders, ortFolder, type PageResults, texts } from './shared.ts';
 
 declare global {
   interface Window {
@@ -26,6 +26,7 @@ async function classify(): Promise<void> {
   const model = await loadModel(new URL(modelFolders.classification, document.baseURI), {
     task: 'classification',
     device: 'auto',
+    files: irisFiles,
     onProgress: (event) => show('progress', `iris-classifier: ${event.file} ${event.loaded} bytes`),
   });
   try {

@@ -25,6 +25,12 @@ export const modelFolders = {
   embedding: 'models/tiny-bert/',
 } as const;
 
+/**
+ * The files of the iris folder, so that loading it requests just these: without the list, a URL folder is
+ * probed for `onnx/model.onnx` first (where Hugging Face repos keep it) and this one answers 404.
+ */
+export const irisFiles: string[] = ['config.json', 'model.onnx'];
+
 /** Where the page's onnxruntime-web files (.mjs + .wasm) are served, relative to the page. */
 export const ortFolder = 'ort/';
 
