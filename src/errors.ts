@@ -20,6 +20,7 @@ export type ErrorCode =
   | 'server'
   | 'network'
   | 'response_validation'
+  | 'response_too_large'
   | 'unsupported'
   | 'model_load'
   | 'overloaded';
@@ -36,6 +37,7 @@ const ERROR_NAMES: Record<ErrorCode, string> = {
   server: 'ServerError',
   network: 'NetworkError',
   response_validation: 'ResponseValidationError',
+  response_too_large: 'ResponseTooLargeError',
   unsupported: 'UnsupportedError',
   model_load: 'ModelLoadError',
   overloaded: 'OverloadedError',
@@ -183,6 +185,21 @@ export class ResponseValidationError extends MlkitError {
   static readonly errorCode: ErrorCode = 'response_validation';
   constructor(message: string, options: MlkitErrorOptions = {}) {
     super(message, { ...options, retryable: false });
+  }
+}
+
+/**
+ * A response passed its size limit (`maxResponseBytes` for a body, `maxEventBytes` for one stream
+ * event); the read stopped there and the connection was closed. Not retried: the same request
+ * would get the same answer.
+ */
+export class ResponseTooLargeError extends MlkitError {
+  static readonly errorCode: ErrorCode = 'response_too_large';
+  /** The limit that was passed, in bytes. */
+  readonly limitBytes: number;
+  constructor(message: string, options: MlkitErrorOptions & { limitBytes: number }) {
+    super(message, { ...options, retryable: false });
+    this.limitBytes = options.limitBytes;
   }
 }
 

@@ -10,9 +10,11 @@ import {
   NotFoundError,
   PermissionError,
   RateLimitError,
+  ResponseTooLargeError,
   ResponseValidationError,
   ServerError,
 } from '../errors.ts';
+import { readLimitedText } from './body.ts';
 import { parseRetryAfter } from './retry.ts';
 
 // The error body shapes servers send, most specific first.
@@ -107,12 +109,33 @@ export function errorFromStatus(
   return new ServerError(message, { ...init, retryable });
 }
 
-/** Read a failed response's body and map it to the error hierarchy, keeping status and provider. */
+/** Enough of an error body for its message; the rest is not read. */
+const MAX_ERROR_BODY_BYTES = 64 * 1024;
+
+/** Read a failed response's body (its first 64 KiB) and map it to the error hierarchy, keeping status and provider. */
 export async function errorFromResponse(response: Response, provider: string): Promise<MlkitError> {
   // A body that cannot be read still leaves the status to go by.
-  const text = await response.text().catch(() => '');
+  const text = await readErrorBody(response);
   const retryAfterMs = parseRetryAfter(response.headers);
   return errorFromStatus(response.status, parseErrorBody(text), { provider, retryAfterMs });
+}
+
+/** The first 64 KiB of an error body as text ('' when it cannot be read). */
+export async function readErrorBody(response: Response): Promise<string> {
+  return (await readLimitedText(response, MAX_ERROR_BODY_BYTES).catch(() => ({ text: '' }))).text;
+}
+
+/** A body or stream event past its limit, naming the option that raises it. */
+export function responseTooLarge(
+  provider: string,
+  limitBytes: number,
+  option: 'maxResponseBytes' | 'maxEventBytes',
+): ResponseTooLargeError {
+  const what = option === 'maxResponseBytes' ? 'a response body' : 'a stream event';
+  return new ResponseTooLargeError(
+    `${provider} sent ${what} over ${limitBytes} bytes (${option}); the read was stopped. Raise ${option} if responses this large are expected`,
+    { provider, limitBytes },
+  );
 }
 
 /** The message chain of an error and its causes, e.g. `fetch failed: connect ECONNREFUSED 127.0.0.1:9`. */

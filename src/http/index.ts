@@ -23,7 +23,7 @@ export {
   withResponseHeaders,
   withRetry,
 } from './retry.ts';
-export { readSse } from './sse.ts';
+export { type ReadSseOptions, readSse } from './sse.ts';
 export { type AttemptTimers, attemptTimers } from './timeouts.ts';
 export { createTransport } from './transport.ts';
 export type { RequestOptions, SseEvent, StreamRequestOptions, Transport, TransportOptions } from './types.ts';

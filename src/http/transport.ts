@@ -3,14 +3,23 @@ import type { z } from 'zod';
 import { InvalidInputError, ResponseValidationError } from '../errors.ts';
 import type { ModelEvent } from '../model.ts';
 import { authHeaders } from './auth.ts';
-import { errorFromResponse, parseErrorBody, parseJsonResponse, toTransportError } from './errors.ts';
+import { readLimitedText } from './body.ts';
+import {
+  errorFromResponse,
+  parseErrorBody,
+  parseJsonResponse,
+  readErrorBody,
+  responseTooLarge,
+  toTransportError,
+} from './errors.ts';
 import { defaultRetryPolicy, type RetryPolicy, withResponseHeaders, withRetry } from './retry.ts';
-import { readSse } from './sse.ts';
+import { DEFAULT_MAX_EVENT_BYTES, readSse } from './sse.ts';
 import { attemptTimers } from './timeouts.ts';
 import type { RequestOptions, SseEvent, StreamRequestOptions, Transport, TransportOptions } from './types.ts';
 
 const DEFAULT_TIMEOUT_MS = 600_000;
 const DEFAULT_IDLE_TIMEOUT_MS = 60_000;
+const DEFAULT_MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
 
 /** Query parameters whose values are secrets (Gemini's `key`, SAS tokens) and stay out of events. */
 const SECRET_QUERY = /key|token|secret|sig|password|auth/i;
@@ -63,6 +72,14 @@ export function createTransport(options: TransportOptions): Transport {
   const api = ky.create({ retry: 0, timeout: false, throwHttpErrors: false });
   const modelId = options.modelId ?? provider;
 
+  /** A byte limit from the options, checked before any request. */
+  function sizeLimit(name: 'maxResponseBytes' | 'maxEventBytes', value: number): number {
+    if (!Number.isInteger(value) || value <= 0) {
+      throw new InvalidInputError(`${name} must be a whole number of bytes > 0 (got ${value})`, { provider });
+    }
+    return value;
+  }
+
   /** State of one logical call, shared by its attempts. */
   function begin(request: RequestOptions, accept: string) {
     const method = request.method ?? (request.body === undefined ? 'GET' : 'POST');
@@ -70,6 +87,10 @@ export function createTransport(options: TransportOptions): Transport {
     if (!Number.isInteger(maxRetries) || maxRetries < 0) {
       throw new InvalidInputError(`maxRetries must be a whole number >= 0 (got ${maxRetries})`, { provider });
     }
+    const maxResponseBytes = sizeLimit(
+      'maxResponseBytes',
+      request.maxResponseBytes ?? options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
+    );
     const url = `${root}/${request.path.replace(/^\/+/, '')}`;
     const headers = new Headers({ accept });
     if (request.body !== undefined) headers.set('content-type', 'application/json');
@@ -99,6 +120,7 @@ export function createTransport(options: TransportOptions): Transport {
       // backoff waits listen on a signal of withRetry's own).
       signal: request.signal,
       timeoutMs: request.timeoutMs ?? options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      maxResponseBytes,
       policy: { ...policy, maxRetries },
       emit,
       onRetry: ({ attempt, delayMs, error }: { attempt: number; delayMs: number; error: unknown }) => {
@@ -158,7 +180,8 @@ export function createTransport(options: TransportOptions): Transport {
           try {
             const response = await send(call, attempt, timers.signal);
             phase = 'reading the response body';
-            const text = await response.text();
+            const { text, truncated } = await readLimitedText(response, call.maxResponseBytes);
+            if (truncated) throw responseTooLarge(provider, call.maxResponseBytes, 'maxResponseBytes');
             return parseJsonResponse(text, request.schema, { provider, status: response.status });
           } catch (error) {
             throw toTransportError(error, timers.signal, provider, phase);
@@ -179,6 +202,10 @@ export function createTransport(options: TransportOptions): Transport {
     const call = begin(request, 'text/event-stream');
     const firstChunkTimeoutMs = request.firstChunkTimeoutMs ?? options.firstChunkTimeoutMs;
     const idleTimeoutMs = request.idleTimeoutMs ?? options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
+    const maxEventBytes = sizeLimit(
+      'maxEventBytes',
+      request.maxEventBytes ?? options.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES,
+    );
     let attempts = 0;
     // Retried only up to the first event: after output has reached the caller, a retry would repeat it.
     const opened = await withRetry(
@@ -194,13 +221,13 @@ export function createTransport(options: TransportOptions): Transport {
           timers.start('idle', idleTimeoutMs);
           phase = 'reading the stream';
           if (response.headers.get('content-type')?.includes('json')) {
-            const body = parseErrorBody(await response.text());
+            const body = parseErrorBody(await readErrorBody(response));
             throw new ResponseValidationError(
               `${provider} answered a streaming request with JSON instead of text/event-stream: ${body.message}`,
               { provider, status: response.status },
             );
           }
-          const events = readSse(response.body ?? new ReadableStream());
+          const events = readSse(response.body ?? new ReadableStream(), { maxEventBytes, provider });
           const first = await events.next();
           timers.stop('first-chunk');
           timers.stop('idle');

@@ -26,6 +26,13 @@ export interface TransportOptions {
   /** Streams: most ms between two events before the stream is a TimeoutError('idle'). Default 60_000. */
   idleTimeoutMs?: number;
   /**
+   * Largest JSON response body read, in bytes; past it the read stops with a ResponseTooLargeError.
+   * Default 33_554_432 (32 MiB). Error bodies are read up to 64 KiB, whatever this says.
+   */
+  maxResponseBytes?: number;
+  /** Streams: largest single event, in bytes (decoded characters); past it a ResponseTooLargeError. Default 1_048_576 (1 MiB). */
+  maxEventBytes?: number;
+  /**
    * Backoff: base delay (default 500 ms), cap (default 8_000 ms), and the most a server's Retry-After
    * may ask (default 60_000 ms; a larger hint falls back to the backoff). `random` is the jitter source (tests).
    */
@@ -49,6 +56,8 @@ export interface RequestOptions {
   headers?: Record<string, string>;
   maxRetries?: number;
   timeoutMs?: number;
+  /** This call's `maxResponseBytes`, over the transport's. */
+  maxResponseBytes?: number;
   /** Listener for this request's events (request, retry, response, error). */
   onEvent?: (event: ModelEvent) => void;
   /** Sent as `Idempotency-Key` on POST; minted once per logical call when omitted. */
@@ -58,6 +67,8 @@ export interface RequestOptions {
 export interface StreamRequestOptions extends RequestOptions {
   firstChunkTimeoutMs?: number;
   idleTimeoutMs?: number;
+  /** This stream's `maxEventBytes`, over the transport's. */
+  maxEventBytes?: number;
 }
 
 /** One server-sent event. */
