@@ -5,6 +5,8 @@
  *
  * @module @mlkit/server
  */
+
+export type { Cors } from './cors.ts';
 export { HttpError } from './errors.ts';
 export type { Batching, Limits, Logger, ServerEvent, ServerOptions } from './options.ts';
 export { type CloseOptions, createServer, type MlkitServer } from './server.ts';

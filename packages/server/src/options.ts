@@ -1,5 +1,6 @@
 import { InvalidInputError, isModel, type Model, parseInput } from '@mlkit/core';
 import { z } from 'zod';
+import { Cors } from './cors.ts';
 
 /** Schema of the server's limits. */
 export const Limits = z.strictObject({
@@ -63,6 +64,8 @@ export interface ServerOptions {
   batching?: Batching | false;
   /** Name reported by `GET /v2`. Default 'mlkit'. */
   name?: string;
+  /** Let browser pages on other origins call the server (CORS). Off by default. */
+  cors?: Cors;
   /** Listener for request, batch, error and shutdown events (for logs and tracing). */
   onEvent?: (event: ServerEvent) => void;
   /** Default: `console`. */
@@ -75,6 +78,7 @@ export interface ResolvedOptions {
   limits: z.output<typeof Limits>;
   batching: z.output<typeof Batching> | false;
   name: string;
+  cors: z.output<typeof Cors> | undefined;
   onEvent: ((event: ServerEvent) => void) | undefined;
   logger: Logger;
 }
@@ -111,6 +115,7 @@ export function resolveOptions(options: ServerOptions): ResolvedOptions {
     batching:
       options.batching === false ? false : parseInput(Batching, options.batching ?? {}, 'options.batching'),
     name: options.name ?? 'mlkit',
+    cors: options.cors === undefined ? undefined : parseInput(Cors, options.cors, 'options.cors'),
     onEvent: options.onEvent,
     logger: options.logger ?? console,
   };

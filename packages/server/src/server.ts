@@ -5,6 +5,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import packageJson from '../package.json' with { type: 'json' };
 import { createKeyCheck } from './auth.ts';
 import { type AppEnv, createContext } from './context.ts';
+import { corsMiddleware } from './cors.ts';
 import { errorBody, HttpError, protocolOf, toHttpError } from './errors.ts';
 import { Lifecycle } from './lifecycle.ts';
 import { Gauge, ServerMetrics } from './metrics.ts';
@@ -117,6 +118,9 @@ export function createServer(options: ServerOptions): MlkitServer {
       httpError.headers,
     );
   };
+
+  // First: a preflight carries no API key and must not meet auth, shutdown or method checks.
+  if (resolved.cors) app.use('*', corsMiddleware(resolved.cors));
 
   app.use('*', async (c, next) => {
     const startedAt = performance.now();
