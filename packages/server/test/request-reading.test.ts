@@ -123,6 +123,13 @@ describe('clients that leave while their body is read', () => {
     expect(requests().map((e) => (e as { status: number }).status)).toEqual(Array(clients).fill(499));
     expect(events.filter((e) => e.type === 'error')).toEqual([]);
     expect(logger.error).not.toHaveBeenCalled();
+    const metrics = await (await server.fetch(new Request('http://mlkit.test/metrics'))).text();
+    const closed = metrics
+      .split('\n')
+      .filter((line) => line.startsWith('mlkit_http_requests_total{') && line.includes('status="499"'))
+      .reduce((sum, line) => sum + Number(line.split(' ').at(-1)), 0);
+    expect(closed).toBe(clients);
+    expect(metrics).not.toContain('status="500"');
   });
 });
 
