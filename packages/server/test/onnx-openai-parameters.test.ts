@@ -152,3 +152,34 @@ describe('token-id embedding input on a local ONNX model', () => {
     });
   });
 });
+
+describe('/v1/completions and /v1/responses on a local ONNX model', () => {
+  it('answer the text the model gives in-process, streamed or not', async () => {
+    const expected = await gpt.run({ prompt: 'Hello there', temperature: 0, maxTokens: 12 });
+    expect(expected.text).not.toBe('');
+    const completion = await client.completions.create({
+      model: 'tiny-gpt',
+      prompt: 'Hello there',
+      temperature: 0,
+      max_tokens: 12,
+    });
+    expect(completion.choices[0]!.text).toBe(expected.text);
+    expect(completion.usage?.completion_tokens).toBe(expected.usage.outputTokens);
+
+    const response = await client.responses.create({
+      model: 'tiny-gpt',
+      input: 'Hello there',
+      temperature: 0,
+      max_output_tokens: 12,
+    });
+    expect(response.output_text).toBe(expected.text);
+
+    const stream = client.responses.stream({
+      model: 'tiny-gpt',
+      input: 'Hello there',
+      temperature: 0,
+      max_output_tokens: 12,
+    });
+    expect((await stream.finalResponse()).output_text).toBe(expected.text);
+  });
+});

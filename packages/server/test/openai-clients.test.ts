@@ -1,5 +1,6 @@
 // What real OpenAI clients send and expect beyond chat: a wrong key, /v1/completions, /v1/responses,
 // refused parameters — with the official openai SDK, unmodified, against the server on 127.0.0.1.
+import { defineModel, ServerError, textGeneration } from '@mlkit/core';
 import { createServer } from '@mlkit/server';
 import { type Listening, listen } from '@mlkit/server/node';
 import OpenAI from 'openai';
@@ -112,6 +113,23 @@ describe('POST /v1/completions', () => {
     expect(raw.trimEnd().endsWith('data: [DONE]')).toBe(true);
   });
 
+  it('streams the prompts of an array one after the other, each choice with its index', async () => {
+    const stream = await client.completions.create({
+      model: 'tiny-gpt',
+      prompt: ['first', 'second one'],
+      stream: true,
+    });
+    const texts = ['', ''];
+    const finished: number[] = [];
+    for await (const chunk of stream) {
+      const choice = chunk.choices[0]!;
+      texts[choice.index] += choice.text;
+      if (choice.finish_reason) finished.push(choice.index);
+    }
+    expect(texts).toEqual(['You said: first', 'You said: second one']);
+    expect(finished).toEqual([0, 1]);
+  });
+
   it('refuses token-id prompts with a 400 naming prompt', async () => {
     await expect(client.completions.create({ model: 'tiny-gpt', prompt: [1, 2, 3] })).rejects.toMatchObject({
       status: 400,
@@ -221,6 +239,17 @@ describe('POST /v1/responses', () => {
     expect(final.status).toBe('completed');
   });
 
+  it('takes explicit type: "message" items and the developer role', async () => {
+    const response = await client.responses.create({
+      model: 'tiny-gpt',
+      input: [
+        { type: 'message', role: 'developer', content: 'Answer in one word.' },
+        { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'typed item' }] },
+      ],
+    });
+    expect(response.output_text).toBe('You said: typed item');
+  });
+
   it.each([
     ['tools', { tools: [{ type: 'function', name: 'f', parameters: {}, strict: false }] }],
     ['previous_response_id', { previous_response_id: 'resp_123' }],
@@ -290,5 +319,68 @@ describe('a JSON body sent as curl -d sends it (application/x-www-form-urlencode
       'content-type': 'application/x-www-form-urlencoded',
     });
     expect(response.status).toBe(415);
+  });
+});
+
+describe('a stream that fails after its first chunk', () => {
+  let failing: Listening;
+  beforeAll(async () => {
+    const model = defineModel({
+      id: 'test:failing',
+      task: textGeneration,
+      capabilities: { streaming: true, batching: false, local: true },
+      run: () => Promise.reject(new Error('unused')),
+      async *stream() {
+        yield { type: 'text-delta' as const, text: 'partial' };
+        throw new ServerError('the model broke mid-answer');
+      },
+    });
+    failing = await listen(createServer({ models: { broken: model }, logger: { error() {} } }), {
+      port: 0,
+      host: '127.0.0.1',
+    });
+  });
+  afterAll(() => failing.close({ graceMs: 1000 }));
+
+  const events = async (path: string, body: unknown) =>
+    (
+      await (
+        await fetch(`${failing.url}${path}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        })
+      ).text()
+    )
+      .trim()
+      .split('\n\n');
+
+  it('ends /v1/responses with an error event and no response.completed', async () => {
+    const blocks = await events('/v1/responses', { model: 'broken', input: 'x', stream: true });
+    expect(blocks.some((b) => b.includes('response.output_text.delta'))).toBe(true);
+    expect(blocks.at(-1)).toMatch(/^event: error\ndata: /);
+    expect(JSON.parse(blocks.at(-1)!.split('data: ')[1]!)).toMatchObject({
+      type: 'error',
+      code: 'upstream_error',
+    });
+    expect(blocks.some((b) => b.includes('response.completed'))).toBe(false);
+  });
+
+  it('ends /v1/completions with an {error} event and no [DONE]', async () => {
+    const blocks = await events('/v1/completions', { model: 'broken', prompt: 'x', stream: true });
+    expect(JSON.parse(blocks.at(-1)!.replace(/^data: /, ''))).toMatchObject({
+      error: { code: 'upstream_error' },
+    });
+    expect(blocks).not.toContain('data: [DONE]');
+  });
+
+  it('raises the error from the openai SDK’s Responses stream', async () => {
+    const sdk = new OpenAI({ baseURL: `${failing.url}/v1`, apiKey: 'none', maxRetries: 0 });
+    const stream = await sdk.responses.create({ model: 'broken', input: 'x', stream: true });
+    await expect(
+      (async () => {
+        for await (const _ of stream);
+      })(),
+    ).rejects.toThrow(/the model broke mid-answer/);
   });
 });
