@@ -49,7 +49,8 @@ describe('JSON nesting depth', () => {
 
   it('logs nothing for a body that is too deep', async () => {
     const { server, logger } = setup();
-    await postJson(server, '/predict/iris', `{"data":${nested(10_000)}}`);
+    const body = `{"inputs":[{"name":"x","datatype":"FP32","shape":[1],"data":${nested(10_000)}}]}`;
+    expect((await postJson(server, '/v2/models/adder/infer', body)).status).toBe(400);
     expect(logger.error).not.toHaveBeenCalled();
   });
 
