@@ -75,9 +75,17 @@ function mlkitLocalAssets(): Plugin {
   };
 }
 
+/** Cross-origin isolation, so onnxruntime-web may run WASM threads (SharedArrayBuffer); without it, one thread. */
+const isolation = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+};
+
 export default defineConfig({
   root: here('.'),
-  // A missing optional model file (generation_config.json, ...) must be a 404, not index.html.
+  server: { headers: isolation },
+  preview: { headers: isolation },
+  // A missing file is a 404, not index.html (@mlkit/onnx copes with either, but a 404 says more).
   appType: 'mpa',
   resolve: {
     alias: [

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { build, type PreviewServer, preview } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { irisRows, type PageResults, texts } from '../../examples/browser/src/shared.ts';
+import { irisRows, type PageResults, texts, wasmThreads } from '../../examples/browser/src/shared.ts';
 import { loadModel } from '../../packages/onnx/src/index.node.ts';
 import { ensureFixtures, fixturePath } from '../fixtures/paths.ts';
 
@@ -115,6 +115,11 @@ describe.skipIf(!hasChromium)(
         expect(maxAbsDiff(inBrowser.embeddings[i]!, vector)).toBeLessThan(1e-4);
         expect(inBrowser.norms[i]).toBeCloseTo(1, 4);
       }
+    });
+
+    it('is cross-origin isolated by the COOP/COEP headers of vite.config.ts, so WASM runs the threads it asked for', () => {
+      expect(results.crossOriginIsolated).toBe(true);
+      expect(results.wasmThreads).toBe(wasmThreads);
     });
 
     it('loads the iris folder with exactly its two files and no request of the page fails (no 4xx)', () => {

@@ -1,6 +1,14 @@
 import { loadModel } from '@mlkit/onnx';
 import * as ort from 'onnxruntime-web';
-import { irisFiles, irisRows, modelFolders, ortFolder, type PageResults, texts } from './shared.ts';
+import {
+  irisFiles,
+  irisRows,
+  modelFolders,
+  ortFolder,
+  type PageResults,
+  texts,
+  wasmThreads,
+} from './shared.ts';
 
 declare global {
   interface Window {
@@ -27,12 +35,15 @@ async function classify(): Promise<void> {
     task: 'classification',
     device: 'auto',
     files: irisFiles,
+    threads: wasmThreads,
     onProgress: (event) => show('progress', `iris-classifier: ${event.file} ${event.loaded} bytes`),
   });
   try {
     const { predictions } = await model.run({ rows: irisRows });
     const { device, deviceReason, loadMs } = model.describe();
     results.classification = { device, deviceReason, loadMs, predictions };
+    results.crossOriginIsolated = crossOriginIsolated;
+    results.wasmThreads = ort.env.wasm.numThreads;
     show('classification', JSON.stringify(predictions, null, 2));
     show('device', `${device} (${deviceReason})`);
   } finally {

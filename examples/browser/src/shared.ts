@@ -47,4 +47,11 @@ export interface PageResults {
   error?: string;
   classification?: DeviceReport & { predictions: Prediction[] };
   embedding?: DeviceReport & { dimensions: number; embeddings: number[][]; norms: number[] };
+  /** Whether the page is cross-origin isolated (COOP/COEP headers), which WASM threads need. */
+  crossOriginIsolated?: boolean;
+  /** onnxruntime-web's WASM thread count once the first session started (1 without isolation). */
+  wasmThreads?: number;
 }
+
+/** WASM threads the page asks for: granted only when it is cross-origin isolated. */
+export const wasmThreads = 2;
