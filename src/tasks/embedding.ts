@@ -36,7 +36,7 @@ export const EmbeddingOutput = z.object({
 /** An embedding result: one Float32Array per input, their `dimensions`, and usage. */
 export type EmbeddingOutput = z.infer<typeof EmbeddingOutput>;
 
-/** Texts in, one Float32Array vector per text out. */
+/** Texts (or token ids) in, one Float32Array vector per input out. */
 export const embedding: EmbeddingTask = defineTask({
   name: 'embedding',
   input: EmbeddingInput,
