@@ -145,6 +145,23 @@ describe('a URL folder fetches only the files its model needs', () => {
     ]);
   });
 
+  it('a files manifest without the model file fails naming what it found, probing nothing', async () => {
+    const from = server.requests.length;
+    const error = await errorOf(
+      loadModel(`${server.url}/models/iris-classifier/`, { ...options, files: ['config.json'] }),
+    );
+    expect(error.code).toBe('model_load');
+    expect(error.message).toMatch(/no model file found — expected .*; found no \.onnx files/);
+    expect(server.since(from).filter((request) => request.includes('.onnx'))).toEqual([]);
+  });
+
+  it('refuses a files manifest for model bytes with InvalidInputError', async () => {
+    const bytes = await readFile(fixture('iris-classifier', 'model.onnx'));
+    const error = await errorOf(loadModel(new Uint8Array(bytes), { files: ['model.onnx'] }));
+    expect(error.code).toBe('invalid_input');
+    expect(error.message).toMatch(/options\.files: .*the source is model bytes/);
+  });
+
   it('tiny-gpt loaded as text-generation with chatTemplate: false asks for no template file', async () => {
     const requests = await requestsOf('/models/tiny-gpt-t5style/', {
       task: 'text-generation',
