@@ -5,6 +5,7 @@ import type { SseEvent } from './types.ts';
 /** Default bound on one event's buffered data: far above any token delta, far below harm. */
 export const DEFAULT_MAX_EVENT_BYTES = 1024 * 1024;
 
+/** Options of `readSse()`. */
 export interface ReadSseOptions {
   /**
    * Most data one event may buffer before it is dispatched (counted in decoded characters, which
