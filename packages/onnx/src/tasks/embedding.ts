@@ -92,7 +92,8 @@ export function embeddingTask({
   /** Token ids given by the caller are fed as they are: checked against the vocabulary and `maxLength`, never re-tokenized. */
   let knownVocabSize: number | undefined;
   function checkedTokens(tokens: number[][]): number[][] {
-    const vocabSize = (knownVocabSize ??= tokenizer.tokenizer.get_vocab(true).size);
+    knownVocabSize ??= tokenizer.tokenizer.get_vocab(true).size;
+    const vocabSize = knownVocabSize;
     tokens.forEach((ids, row) => {
       const path = `input.tokens[${row}]`;
       if (ids.length > tokenizer.maxLength) {
