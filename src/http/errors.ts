@@ -4,6 +4,7 @@ import { abortErrorOf } from '../abort.ts';
 import {
   AuthenticationError,
   InvalidInputError,
+  type InvalidInputIssue,
   isMlkitError,
   type MlkitError,
   NetworkError,
@@ -26,15 +27,25 @@ const OpenAIErrorBody = z.object({
     code: z.union([z.string(), z.number()]).nullish(),
   }),
 });
-/** OIP v2 (Triton, KServe) and TF Serving. */
-const StringErrorBody = z.object({ error: z.string() });
-/** FastAPI: a string, or validation issues with their location. */
+const Issues = z.array(z.object({ path: z.string(), message: z.string() }));
+/** OIP v2 (Triton, KServe), TF Serving, and `@mlkit/server`'s plain `{error, code, issues}`. */
+const StringErrorBody = z.object({ error: z.string(), issues: Issues.optional() });
+/**
+ * FastAPI: a string, or pydantic's validation issues with their location in the request
+ * (`["body", "data", 0, 1]`, https://fastapi.tiangolo.com/tutorial/handling-errors/).
+ */
 const FastApiErrorBody = z.object({
   detail: z.union([
     z.string(),
     z.array(z.object({ loc: z.array(z.union([z.string(), z.number()])).optional(), msg: z.string() })),
   ]),
 });
+
+/** A FastAPI `loc` as a path in mlkit's notation: `["body", "data", 0]` -> `body.data[0]`. */
+function locationPath(loc: readonly (string | number)[] | undefined): string {
+  if (!loc || loc.length === 0) return 'body';
+  return loc.map((key, i) => (typeof key === 'number' ? `[${key}]` : i === 0 ? key : `.${key}`)).join('');
+}
 /** Older vLLM (`{object: "error", message, type, code}`) and most others. */
 const MessageErrorBody = z.object({
   message: z.string(),
@@ -48,6 +59,8 @@ export interface ErrorBody {
   type?: string;
   code?: string;
   param?: string;
+  /** Where the request was wrong, when the server says (FastAPI's `loc`, `@mlkit/server`'s `issues`). */
+  issues?: InvalidInputIssue[];
 }
 
 /** Normalise an error body (OpenAI, vLLM, OIP v2, TF Serving, FastAPI, `{message}`, plain text). */
@@ -64,12 +77,16 @@ export function parseErrorBody(text: string): ErrorBody {
     return { message, type: type ?? undefined, param: param ?? undefined, code: code?.toString() };
   }
   const plain = StringErrorBody.safeParse(json);
-  if (plain.success) return { message: plain.data.error };
+  if (plain.success) {
+    const { error, issues } = plain.data;
+    return issues ? { message: error, issues } : { message: error };
+  }
   const fastApi = FastApiErrorBody.safeParse(json);
   if (fastApi.success) {
     const { detail } = fastApi.data;
     if (typeof detail === 'string') return { message: detail };
-    return { message: detail.map((issue) => `${issue.loc?.join('.') ?? '(body)'}: ${issue.msg}`).join('; ') };
+    const issues = detail.map((issue) => ({ path: locationPath(issue.loc), message: issue.msg }));
+    return { message: issues.map((issue) => `${issue.path}: ${issue.message}`).join('; '), issues };
   }
   const other = MessageErrorBody.safeParse(json);
   if (other.success) {
@@ -100,7 +117,9 @@ export function errorFromStatus(
   const message =
     `${provider} returned HTTP ${status}: ${body.message}${detail ? ` (${detail})` : ''}. ${hint}`.trim();
   const init = { status, provider };
-  if (status === 400 || status === 422) return new InvalidInputError(message, init);
+  if (status === 400 || status === 422) {
+    return new InvalidInputError(message, body.issues ? { ...init, issues: body.issues } : init);
+  }
   if (status === 401) return new AuthenticationError(message, init);
   if (status === 403) return new PermissionError(message, init);
   if (status === 404) return new NotFoundError(message, init);
@@ -191,12 +210,12 @@ function formatPath(path: readonly PropertyKey[]): string {
 export function parseJsonResponse<S extends z.ZodType>(
   text: string,
   schema: S,
-  options: { provider: string; status: number },
+  options: { provider: string; status: number; parse?: ((text: string) => unknown) | undefined },
 ): z.output<S> {
   const { provider, status } = options;
   let json: unknown;
   try {
-    json = JSON.parse(text);
+    json = (options.parse ?? JSON.parse)(text);
   } catch (cause) {
     const excerpt = text.trim().slice(0, 200) || '(empty body)';
     throw new ResponseValidationError(`${provider} sent a response that is not JSON: ${excerpt}`, {

@@ -182,7 +182,11 @@ export function createTransport(options: TransportOptions): Transport {
             phase = 'reading the response body';
             const { text, truncated } = await readLimitedText(response, call.maxResponseBytes);
             if (truncated) throw responseTooLarge(provider, call.maxResponseBytes, 'maxResponseBytes');
-            return parseJsonResponse(text, request.schema, { provider, status: response.status });
+            return parseJsonResponse(text, request.schema, {
+              provider,
+              status: response.status,
+              parse: request.parseBody,
+            });
           } catch (error) {
             throw toTransportError(error, timers.signal, provider, phase);
           } finally {

@@ -101,7 +101,7 @@ describe('error body normalisation', () => {
         { loc: ['body', 'x'], msg: 'bad' },
       ],
     };
-    expect(parseErrorBody(JSON.stringify(body)).message).toBe('body.inputs.0: field required; body.x: bad');
+    expect(parseErrorBody(JSON.stringify(body)).message).toBe('body.inputs[0]: field required; body.x: bad');
   });
 
   it('uses a plain-text body as the message', () => {
