@@ -206,8 +206,11 @@ export class ResponseTooLargeError extends MlkitError {
 /** The model or runtime cannot do this (a task, option, device or dtype it lacks). */
 export class UnsupportedError extends MlkitError {
   static readonly errorCode: ErrorCode = 'unsupported';
-  constructor(message: string, options: MlkitErrorOptions = {}) {
+  /** The request field that asked for it, where one did (OpenAI's `param`, e.g. `'tools'`). */
+  readonly param: string | undefined;
+  constructor(message: string, options: MlkitErrorOptions & { param?: string } = {}) {
     super(message, { ...options, retryable: false });
+    this.param = options.param;
   }
 }
 

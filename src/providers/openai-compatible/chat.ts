@@ -1,20 +1,21 @@
 /** Text generation over POST chat/completions, streamed as server-sent events when asked. */
 import { defineModel } from '../../define-model.ts';
-import { NetworkError, ResponseValidationError } from '../../errors.ts';
 import type { Transport } from '../../http/types.ts';
 import type { Model, ModelEvent } from '../../model.ts';
+import {
+  chatCompletionStream,
+  chatCompletions,
+  type ChatContext as WireContext,
+} from '../../protocols/openai/chat.ts';
+import { ChatCompletion } from '../../protocols/openai/schemas.ts';
 import type { ParsedInputOf } from '../../tasks/task.ts';
 import {
-  type FinishReason,
   type TextGenerationInput,
   type TextGenerationTask,
   textGeneration,
 } from '../../tasks/text-generation.ts';
-import type { Usage } from '../../tasks/usage.ts';
 import { parseInput } from '../../validate.ts';
-import { parseStreamError, streamError } from './errors.ts';
-import { callOptions, logitAdjustmentFields, toFinishReason, toUsage } from './request.ts';
-import { ChatCompletion, ChatCompletionChunk } from './schemas.ts';
+import { callOptions } from './request.ts';
 
 /** Sampling options applied under every call's own input (the call wins), e.g. `{ temperature: 0 }`. */
 export type TextGenerationDefaults = Omit<Extract<TextGenerationInput, { prompt: string }>, 'prompt'>;
@@ -26,54 +27,15 @@ export interface TextGenerationSettings {
 }
 
 /** What chat.ts needs from the provider. */
-export interface ChatContext {
+export interface ChatContext extends Pick<WireContext, 'sendTopK' | 'maxTokensField'> {
   /** Provider name, e.g. 'vllm'. */
   provider: string;
   transport: Transport;
   /** The provider's listener for every call's events. */
   onEvent?: ((event: ModelEvent) => void) | undefined;
-  /** Send `top_k`: vLLM, llama.cpp, Ollama and TGI accept it; OpenAI rejects unknown parameters. */
-  sendTopK: boolean;
-  /** Field for the token limit: OpenAI wants `max_completion_tokens`, other servers know `max_tokens`. */
-  maxTokensField: 'max_tokens' | 'max_completion_tokens';
 }
 
 type Input = ParsedInputOf<TextGenerationTask>;
-
-/** The chat/completions request body for an mlkit text-generation input. */
-export function chatRequestBody(model: string, input: Input, context: ChatContext): Record<string, unknown> {
-  const body: Record<string, unknown> = {
-    model,
-    messages: 'messages' in input ? input.messages : [{ role: 'user', content: input.prompt }],
-  };
-  if (input.maxTokens !== undefined) body[context.maxTokensField] = input.maxTokens;
-  if (input.temperature !== undefined) body.temperature = input.temperature;
-  if (input.topP !== undefined) body.top_p = input.topP;
-  if (input.topK !== undefined && context.sendTopK) body.top_k = input.topK;
-  if (input.stop !== undefined) body.stop = input.stop;
-  if (input.seed !== undefined) body.seed = input.seed;
-  Object.assign(body, logitAdjustmentFields(input));
-  return body;
-}
-
-function parseJson(provider: string, data: string): unknown {
-  try {
-    return JSON.parse(data);
-  } catch (cause) {
-    throw new ResponseValidationError(
-      `${provider} sent a stream event that is not JSON: ${data.length > 80 ? `${data.slice(0, 80)}…` : data}`,
-      { provider, cause },
-    );
-  }
-}
-
-function isErrorBody(data: unknown): boolean {
-  return (
-    typeof data === 'object' &&
-    data !== null &&
-    ('error' in data || (data as { object?: unknown }).object === 'error')
-  );
-}
 
 /** Build the text-generation Model for one served model. */
 export function createChatModel(
@@ -90,8 +52,13 @@ export function createChatModel(
     const { prompt: _prompt, ...sampling } = parsed as Extract<Input, { prompt: string }>;
     defaults = sampling;
   }
+  const wire: WireContext = {
+    modelName,
+    sendTopK: context.sendTopK,
+    maxTokensField: context.maxTokensField,
+  };
   const body = (input: Input) =>
-    chatRequestBody(modelName, defaults ? ({ ...defaults, ...input } as Input) : input, context);
+    chatCompletions.encodeRequest(defaults ? ({ ...defaults, ...input } as Input) : input, wire);
 
   return defineModel({
     id,
@@ -106,12 +73,7 @@ export function createChatModel(
         schema: ChatCompletion,
         ...callOptions(call),
       });
-      const choice = response.choices[0]!;
-      return {
-        text: choice.message.content ?? '',
-        finishReason: toFinishReason(choice.finish_reason),
-        usage: toUsage(response.usage),
-      };
+      return chatCompletions.decodeResponse(response, wire);
     },
 
     async *stream(input, call) {
@@ -120,54 +82,7 @@ export function createChatModel(
         body: { ...body(input), stream: true, stream_options: { include_usage: true } },
         ...callOptions(call),
       });
-      let finishReason: FinishReason | undefined;
-      let usage: Usage = {};
-      let done = false;
-      try {
-        for await (const event of events) {
-          // After [DONE] the body is read to its end (like openai-node) so the connection can be reused.
-          if (done) continue;
-          if (event.data === '[DONE]') {
-            done = true;
-            continue;
-          }
-          const data = parseJson(provider, event.data);
-          if (event.event === 'error' || isErrorBody(data)) {
-            throw streamError(
-              provider,
-              parseStreamError(data) ?? { message: event.data, status: undefined },
-              data,
-            );
-          }
-          const parsed = ChatCompletionChunk.safeParse(data);
-          if (!parsed.success) {
-            throw new ResponseValidationError(
-              `${provider} sent a stream chunk that is not a chat.completion.chunk: ${parsed.error.issues
-                .map((issue) => `${issue.path.join('.') || 'chunk'}: ${issue.message}`)
-                .join('; ')}`,
-              { provider, cause: parsed.error },
-            );
-          }
-          const chunk = parsed.data;
-          if (chunk.usage) usage = toUsage(chunk.usage);
-          // The usage chunk of `include_usage` has `choices: []` (llama.cpp sends one always).
-          const choice = chunk.choices[0];
-          if (!choice) continue;
-          const text = choice.delta?.content;
-          if (text) yield { type: 'text-delta', text };
-          if (choice.finish_reason) finishReason = toFinishReason(choice.finish_reason);
-        }
-      } catch (error) {
-        // The answer is complete once [DONE] arrived; a failure while draining the rest does not undo it.
-        if (!done) throw error;
-      }
-      if (!done && finishReason === undefined) {
-        throw new NetworkError(
-          `${provider} ended the stream before [DONE] and before a finish_reason; the answer is incomplete — retry the call`,
-          { provider },
-        );
-      }
-      yield { type: 'finish', finishReason: finishReason ?? 'other', usage };
+      yield* chatCompletionStream(events, provider);
     },
   });
 }

@@ -3,11 +3,13 @@ import { defineModel } from '../../define-model.ts';
 import { InvalidInputError, ResponseValidationError } from '../../errors.ts';
 import type { Transport } from '../../http/types.ts';
 import type { Model, ModelEvent } from '../../model.ts';
+import { dimensionsOf, embeddings } from '../../protocols/openai/embeddings.ts';
+import { EmbeddingResponse } from '../../protocols/openai/schemas.ts';
 import type { EmbeddingTask } from '../../tasks/embedding.ts';
 import { embedding } from '../../tasks/embedding.ts';
+import type { ParsedInputOf } from '../../tasks/task.ts';
 import type { Usage } from '../../tasks/usage.ts';
 import { callOptions } from './request.ts';
-import { EmbeddingResponse } from './schemas.ts';
 
 /** Options of `provider.embedding(model, settings)`. */
 export interface EmbeddingSettings {
@@ -40,45 +42,8 @@ function positiveInteger(name: string, value: number | undefined, fallback: numb
   return value;
 }
 
-// Uint8Array.fromBase64 where the runtime has it (V8 14+, Firefox, Safari); atob elsewhere.
-const fromBase64 = (Uint8Array as unknown as { fromBase64?: (text: string) => Uint8Array<ArrayBuffer> })
-  .fromBase64;
-
-function base64Bytes(text: string): Uint8Array<ArrayBuffer> {
-  if (fromBase64) return fromBase64(text);
-  const binary = atob(text);
-  const bytes = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-  return bytes;
-}
-
-/**
- * A base64 embedding as floats. The bytes are little-endian float32 (OpenAI's format), read in the
- * platform's byte order — little-endian on every platform Node and browsers run on.
- */
-export function decodeBase64Embedding(text: string, provider: string): Float32Array<ArrayBuffer> {
-  let bytes: Uint8Array<ArrayBuffer>;
-  try {
-    bytes = base64Bytes(text);
-  } catch (cause) {
-    throw new ResponseValidationError(`${provider} sent an embedding that is not valid base64`, {
-      provider,
-      cause,
-    });
-  }
-  if (bytes.byteLength % 4 !== 0) {
-    throw new ResponseValidationError(
-      `${provider} sent a base64 embedding of ${bytes.byteLength} bytes, not a whole number of float32 values`,
-      { provider },
-    );
-  }
-  // A fresh copy is aligned to 4 bytes, which Float32Array needs.
-  const aligned = bytes.byteOffset % 4 === 0 ? bytes : bytes.slice();
-  return new Float32Array(aligned.buffer, aligned.byteOffset, aligned.byteLength / 4);
-}
-
 /** Run `work` on every item with at most `concurrency` at once; results in item order; the first failure stops the rest. */
-async function mapBounded<T, R>(
+export async function mapBounded<T, R>(
   items: readonly T[],
   concurrency: number,
   signal: AbortSignal,
@@ -128,42 +93,28 @@ export function createEmbeddingModel(
     );
   }
 
+  const wire = { modelName, encodingFormat, provider };
+
   async function embedBatch(
-    texts: string[] | number[][],
-    dimensions: number | undefined,
+    input: ParsedInputOf<EmbeddingTask>,
     options: ReturnType<typeof callOptions>,
     signal: AbortSignal,
   ) {
-    const body: Record<string, unknown> = { model: modelName, input: texts, encoding_format: encodingFormat };
-    if (dimensions !== undefined) body.dimensions = dimensions;
+    const count = 'texts' in input ? input.texts.length : input.tokens.length;
     const response = await transport.json({
       path: 'embeddings',
-      body,
+      body: embeddings.encodeRequest(input, wire),
       schema: EmbeddingResponse,
       ...options,
       signal,
     });
-    if (response.data.length !== texts.length) {
+    if (response.data.length !== count) {
       throw new ResponseValidationError(
-        `${provider} returned ${response.data.length} embeddings for ${texts.length} texts`,
+        `${provider} returned ${response.data.length} embeddings for ${count} texts`,
         { provider },
       );
     }
-    // Servers may answer out of order; `index` says which text each vector belongs to.
-    const vectors = new Array<Float32Array<ArrayBuffer>>(texts.length);
-    for (const item of response.data) {
-      if (item.index >= texts.length || vectors[item.index]) {
-        throw new ResponseValidationError(
-          `${provider} returned embedding index ${item.index} twice or out of range for ${texts.length} texts`,
-          { provider },
-        );
-      }
-      vectors[item.index] =
-        typeof item.embedding === 'string'
-          ? decodeBase64Embedding(item.embedding, provider)
-          : Float32Array.from(item.embedding);
-    }
-    return { vectors, usage: response.usage };
+    return embeddings.decodeResponse(response, wire);
   }
 
   return defineModel({
@@ -179,31 +130,27 @@ export function createEmbeddingModel(
     },
 
     async run(input, call) {
-      // OpenAI's API takes token-id arrays as `input` as it takes texts.
-      const items: string[] | number[][] = 'texts' in input ? input.texts : input.tokens;
-      const batches: (string[] | number[][])[] = [];
-      for (let start = 0; start < items.length; start += maxBatchSize) {
-        batches.push(items.slice(start, start + maxBatchSize));
+      const batches: ParsedInputOf<EmbeddingTask>[] = [];
+      const { dimensions } = input;
+      if ('texts' in input) {
+        for (let start = 0; start < input.texts.length; start += maxBatchSize)
+          batches.push({ texts: input.texts.slice(start, start + maxBatchSize), dimensions });
+      } else {
+        for (let start = 0; start < input.tokens.length; start += maxBatchSize)
+          batches.push({ tokens: input.tokens.slice(start, start + maxBatchSize), dimensions });
       }
       const options = callOptions(call);
-      const results = await mapBounded(batches, concurrency, call.signal, (texts, signal) =>
-        embedBatch(texts, input.dimensions, options, signal),
+      const results = await mapBounded(batches, concurrency, call.signal, (batch, signal) =>
+        embedBatch(batch, options, signal),
       );
-
-      const embeddings = results.flatMap((result) => result.vectors);
-      const dimensions = embeddings[0]!.length;
-      if (dimensions === 0 || embeddings.some((vector) => vector.length !== dimensions)) {
-        throw new ResponseValidationError(
-          `${provider} returned embeddings of different or zero lengths (${[...new Set(embeddings.map((v) => v.length))].join(', ')})`,
-          { provider },
-        );
-      }
+      if (results.length === 1) return results[0]!;
+      const vectors = results.flatMap((result) => result.embeddings);
       const usage: Usage = {};
       for (const { usage: batch } of results) {
-        if (batch?.prompt_tokens != null) usage.inputTokens = (usage.inputTokens ?? 0) + batch.prompt_tokens;
-        if (batch?.total_tokens != null) usage.totalTokens = (usage.totalTokens ?? 0) + batch.total_tokens;
+        if (batch.inputTokens !== undefined) usage.inputTokens = (usage.inputTokens ?? 0) + batch.inputTokens;
+        if (batch.totalTokens !== undefined) usage.totalTokens = (usage.totalTokens ?? 0) + batch.totalTokens;
       }
-      return { embeddings, dimensions, usage };
+      return { embeddings: vectors, dimensions: dimensionsOf(vectors, provider), usage };
     },
   });
 }

@@ -2,16 +2,10 @@
 import { deadline } from '../../abort.ts';
 import type { Transport } from '../../http/types.ts';
 import type { ModelEvent } from '../../model.ts';
-import { ModelList } from './schemas.ts';
+import { type ModelInfo, toModelInfos } from '../../protocols/openai/models.ts';
+import { ModelList } from '../../protocols/openai/schemas.ts';
 
-/** One model a server offers. */
-export interface ModelInfo {
-  /** The name to pass to `textGeneration()` or `embedding()`. */
-  id: string;
-  /** Unix seconds, where the server says. */
-  created?: number;
-  ownedBy?: string;
-}
+export type { ModelInfo } from '../../protocols/openai/models.ts';
 
 /** Options of `provider.listModels()`. */
 export interface ListModelsOptions {
@@ -39,12 +33,7 @@ export async function listModels(
       ...rest,
       signal: limit.signal,
     });
-    return list.data.map((model) => {
-      const info: ModelInfo = { id: model.id };
-      if (model.created != null) info.created = model.created;
-      if (model.owned_by != null) info.ownedBy = model.owned_by;
-      return info;
-    });
+    return toModelInfos(list);
   } finally {
     limit.clear();
   }

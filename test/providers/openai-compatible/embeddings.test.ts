@@ -1,7 +1,7 @@
 import { delay, HttpResponse, http } from 'msw';
 import { describe, expect, it } from 'vitest';
 import { createOpenAICompatible, type EmbeddingSettings } from '../../../src/index.ts';
-import { decodeBase64Embedding } from '../../../src/providers/openai-compatible/embeddings.ts';
+import { decodeBase64Embedding } from '../../../src/protocols/openai/embeddings.ts';
 import { BASE_URL, failure, mockServer, recorder } from './support.ts';
 
 const server = mockServer();

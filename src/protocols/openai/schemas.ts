@@ -1,0 +1,201 @@
+/**
+ * The OpenAI wire shapes, as zod schemas, for both halves: the responses a client reads (only the
+ * fields mlkit uses; unknown fields pass through unchecked so that servers adding fields — vLLM,
+ * llama.cpp, Ollama, TGI — keep working; fields some servers send as `null` are nullish) and the
+ * requests `@mlkit/server` reads (loose objects: fields it does not use — user, metadata, store —
+ * are accepted and ignored, as OpenAI-compatible servers do).
+ */
+import { z } from 'zod';
+
+// --- Responses (what a client reads) -----------------------------------------------------------
+
+const tokenCount = z.number().int().nonnegative();
+
+/** `usage` of a chat completion or an embeddings response. */
+export const WireUsage = z.object({
+  prompt_tokens: tokenCount.nullish(),
+  completion_tokens: tokenCount.nullish(),
+  total_tokens: tokenCount.nullish(),
+});
+export type WireUsage = z.infer<typeof WireUsage>;
+
+/** Why generation stopped; servers add their own values (e.g. 'abort', 'eos'), so any string is read. */
+const WireFinishReason = z.string().nullish();
+
+/** POST chat/completions without `stream`. */
+export const ChatCompletion = z.object({
+  choices: z
+    .array(
+      z.object({
+        index: z.number().int().optional(),
+        // `null` when the model only called tools.
+        message: z.object({ content: z.string().nullish() }),
+        finish_reason: WireFinishReason,
+      }),
+    )
+    .min(1, 'a chat completion needs at least one choice'),
+  usage: WireUsage.nullish(),
+});
+export type ChatCompletion = z.infer<typeof ChatCompletion>;
+
+/** One `data:` event of a streamed chat completion. `choices` is empty in the final usage chunk. */
+export const ChatCompletionChunk = z.object({
+  choices: z.array(
+    z.object({
+      index: z.number().int().optional(),
+      delta: z.object({ content: z.string().nullish() }).nullish(),
+      finish_reason: WireFinishReason,
+    }),
+  ),
+  usage: WireUsage.nullish(),
+});
+export type ChatCompletionChunk = z.infer<typeof ChatCompletionChunk>;
+
+/** POST embeddings. `embedding` is a base64 string of little-endian float32 when `encoding_format: 'base64'`. */
+export const EmbeddingResponse = z.object({
+  data: z.array(
+    z.object({
+      index: z.number().int().nonnegative(),
+      embedding: z.union([z.array(z.number()), z.string()]),
+    }),
+  ),
+  usage: WireUsage.nullish(),
+});
+export type EmbeddingResponse = z.infer<typeof EmbeddingResponse>;
+
+/** GET models. */
+export const ModelList = z.object({
+  data: z.array(
+    z.object({
+      id: z.string(),
+      created: z.number().nullish(),
+      owned_by: z.string().nullish(),
+    }),
+  ),
+});
+export type ModelList = z.infer<typeof ModelList>;
+
+/**
+ * An error sent inside a stream: OpenAI and vLLM send `{"error": {message, type, code}}`, some
+ * servers `{"error": "text"}`, older vLLM `{"object": "error", "message": ...}`.
+ */
+export const StreamErrorBody = z.union([
+  z.object({
+    error: z.union([
+      z.string(),
+      z.object({
+        message: z.string().nullish(),
+        type: z.string().nullish(),
+        code: z.union([z.string(), z.number()]).nullish(),
+      }),
+    ]),
+  }),
+  z.object({ object: z.literal('error'), message: z.string().nullish(), code: z.number().nullish() }),
+]);
+export type StreamErrorBody = z.infer<typeof StreamErrorBody>;
+
+// --- Requests (what the server reads) ----------------------------------------------------------
+
+/** A content part of a chat message or a Responses input item; only text parts are served. */
+const ContentPart = z.looseObject({ type: z.string(), text: z.string().optional() });
+
+export const ChatMessage = z.looseObject({
+  role: z.enum(['system', 'developer', 'user', 'assistant', 'tool', 'function']),
+  content: z.union([z.string(), z.array(ContentPart), z.null()]).optional(),
+});
+export type ChatMessage = z.infer<typeof ChatMessage>;
+
+/** OpenAI's `frequency_penalty`, `presence_penalty` and `logit_bias` (token id -> bias), shared by chat and completions. */
+const logitAdjustments = {
+  frequency_penalty: z.number().min(-2).max(2).nullish(),
+  presence_penalty: z.number().min(-2).max(2).nullish(),
+  logit_bias: z
+    .record(
+      z.string().regex(/^\d+$/, 'keys are token ids (non-negative integers)'),
+      z.number().min(-100).max(100),
+    )
+    .nullish(),
+};
+
+/** Sampling and streaming fields shared by chat completions and completions. */
+const sampling = {
+  max_tokens: z.number().int().positive().nullish(),
+  temperature: z.number().min(0).max(2).nullish(),
+  top_p: z.number().gt(0).max(1).nullish(),
+  /** Not in OpenAI's API; vLLM, llama.cpp and Ollama accept it. */
+  top_k: z.number().int().positive().nullish(),
+  stop: z.union([z.string(), z.array(z.string()).max(16)]).nullish(),
+  seed: z.number().int().nullish(),
+  n: z.number().int().positive().nullish(),
+  stream: z.boolean().nullish(),
+  stream_options: z.looseObject({ include_usage: z.boolean().nullish() }).nullish(),
+  ...logitAdjustments,
+};
+
+export const ChatCompletionRequest = z.looseObject({
+  model: z.string().min(1),
+  messages: z.array(ChatMessage).min(1),
+  ...sampling,
+  max_completion_tokens: z.number().int().positive().nullish(),
+  tools: z.array(z.unknown()).nullish(),
+  functions: z.array(z.unknown()).nullish(),
+  logprobs: z.boolean().nullish(),
+  response_format: z.looseObject({ type: z.string() }).nullish(),
+});
+export type ChatCompletionRequest = z.infer<typeof ChatCompletionRequest>;
+
+const tokenIds = z.array(z.number().int().nonnegative()).min(1);
+
+export const EmbeddingsRequest = z.looseObject({
+  model: z.string().min(1),
+  /** Texts, or token ids (one array, or one array per input) as OpenAI's API allows. */
+  input: z.union([z.string(), z.array(z.string()).min(1), tokenIds, z.array(tokenIds).min(1)]),
+  encoding_format: z.enum(['float', 'base64']).nullish(),
+  dimensions: z.number().int().positive().nullish(),
+});
+export type EmbeddingsRequest = z.infer<typeof EmbeddingsRequest>;
+
+/** POST /v1/completions (OpenAI's legacy text completions). */
+export const CompletionRequest = z.looseObject({
+  model: z.string().min(1),
+  prompt: z.union([z.string(), z.array(z.string()).min(1), tokenIds, z.array(tokenIds).min(1)]),
+  ...sampling,
+  best_of: z.number().int().positive().nullish(),
+  echo: z.boolean().nullish(),
+  suffix: z.string().nullish(),
+  logprobs: z.number().int().nonnegative().nullish(),
+});
+export type CompletionRequest = z.infer<typeof CompletionRequest>;
+
+/** One item of a Responses `input` array; only messages are served, other item types are refused by name. */
+const ResponseInputItem = z.looseObject({
+  type: z.string().optional(),
+  role: z.string().optional(),
+  content: z.union([z.string(), z.array(ContentPart)]).optional(),
+});
+export type ResponseInputItem = z.infer<typeof ResponseInputItem>;
+
+/** POST /v1/responses (the Responses API), the fields a text model can honour plus those it must refuse. */
+export const ResponsesRequest = z.looseObject({
+  model: z.string().min(1),
+  input: z.union([z.string(), z.array(ResponseInputItem).min(1)]),
+  instructions: z.string().nullish(),
+  max_output_tokens: z.number().int().positive().nullish(),
+  temperature: z.number().min(0).max(2).nullish(),
+  top_p: z.number().gt(0).max(1).nullish(),
+  stream: z.boolean().nullish(),
+  tools: z.array(z.unknown()).nullish(),
+  tool_choice: z.unknown().optional(),
+  text: z.looseObject({ format: z.looseObject({ type: z.string() }).nullish() }).nullish(),
+  previous_response_id: z.string().nullish(),
+  conversation: z.unknown().optional(),
+  prompt: z.unknown().optional(),
+  reasoning: z.unknown().optional(),
+  background: z.boolean().nullish(),
+  include: z.array(z.string()).nullish(),
+  store: z.boolean().nullish(),
+  top_logprobs: z.number().int().nullish(),
+  max_tool_calls: z.number().int().nullish(),
+  metadata: z.record(z.string(), z.string()).nullish(),
+});
+export type ResponsesRequest = z.infer<typeof ResponsesRequest>;
