@@ -1,4 +1,5 @@
 import type { ChunkOf, InputOf, OutputOf, Task } from './tasks/task.ts';
+import type { TensorDType } from './tasks/tensor.ts';
 
 /** Per-call options, the same for hosted and local models. */
 export interface RunOptions {
@@ -34,6 +35,25 @@ export interface Capabilities {
   logitAdjustments?: boolean;
   /** Embedding takes token ids (`{ tokens }`) besides texts; servers refuse token input (400) otherwise. */
   tokenInput?: boolean;
+  /**
+   * The tensors the model reads and writes, when it knows them (an ONNX graph's inputs and
+   * outputs). `@mlkit/server` serves them as OIP v2 model metadata.
+   */
+  signature?: ModelSignature;
+}
+
+/** One tensor of a model's signature: dims are numbers when fixed, a name or null when variable. */
+export interface TensorSignature {
+  readonly name: string;
+  /** Undefined when the model does not say (or the value is not a tensor). */
+  readonly dtype?: TensorDType;
+  readonly shape?: readonly (number | string | null)[];
+}
+
+/** The tensors a model reads (`inputs`) and writes (`outputs`), in the model's order. */
+export interface ModelSignature {
+  readonly inputs: readonly TensorSignature[];
+  readonly outputs: readonly TensorSignature[];
 }
 
 /** Events for every request, retry, response and result, so logging and tracing plug in without patching. */
@@ -44,7 +64,29 @@ export type ModelEvent =
   | { type: 'error'; modelId: string; attempt: number; error: Error }
   | { type: 'result'; modelId: string; durationMs: number }
   /** A composite model (`fallback`) gave up on member `from` and tries member `to`; `reason` is why. */
-  | { type: 'fallback'; modelId: string; from: string; to: string; reason: string };
+  | { type: 'fallback'; modelId: string; from: string; to: string; reason: string }
+  /** `cache()` answered from its store (`key` is the store key), or missed and calls the model. */
+  | { type: 'cache-hit' | 'cache-miss'; modelId: string; key: string }
+  /** `limit()` holds the call: `position` calls wait before it, for `reason`. */
+  | {
+      type: 'queued';
+      modelId: string;
+      position: number;
+      reason: 'concurrency' | 'requests-per-minute' | 'tokens-per-minute';
+    }
+  /** `meter()` priced a finished call (in US dollars, from the user's prices). */
+  | {
+      type: 'cost';
+      modelId: string;
+      costUsd: number;
+      inputTokens: number;
+      outputTokens: number;
+      computeMs: number;
+    }
+  /** `fallback`'s circuit breaker for `member`: opened after `failures` failures in a row (skipped for `cooldownMs`), half-open (one probe call), closed again, or skipped while open. */
+  | { type: 'circuit-open'; modelId: string; member: string; failures: number; cooldownMs: number }
+  | { type: 'circuit-half-open' | 'circuit-close'; modelId: string; member: string }
+  | { type: 'circuit-skip'; modelId: string; member: string; retryInMs: number };
 
 /**
  * The one interface over hosted and self-run models. `specificationVersion` is versioned from day

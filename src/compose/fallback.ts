@@ -1,7 +1,8 @@
 import { type CallContext, defineModel } from '../define-model.ts';
-import { type ErrorCode, isMlkitError } from '../errors.ts';
+import { type ErrorCode, isMlkitError, OverloadedError } from '../errors.ts';
 import type { Model } from '../model.ts';
 import type { ChunkOf, InputOf, Task } from '../tasks/task.ts';
+import { Circuit, type CircuitOptions, checkCircuitOptions } from './circuit.ts';
 import { commonTask, type Member, memberOptions, sharedCapabilities } from './members.ts';
 
 /** What `onFallback` hears when one model failed and the next one is tried. */
@@ -23,6 +24,12 @@ export interface FallbackOptions<T extends Task = Task> {
   id?: string;
   /** The task's definition; needed only for a custom task (built-in tasks are found by name). */
   task?: T;
+  /**
+   * Skip a member after `failureThreshold` failures in a row, for `cooldownMs`; then one call probes it
+   * (half-open) and a success closes the circuit again. Events: circuit-open, circuit-skip,
+   * circuit-half-open, circuit-close.
+   */
+  circuit?: CircuitOptions;
 }
 
 // Errors that every model would repeat (the input is wrong) or that the caller asked for (abort).
@@ -66,22 +73,61 @@ export function fallback<T extends Task>(
     list.map((model, index): Member<T> => [`models[${index}]`, model]),
     options.task,
   );
-  const first = list[0]!;
+  const head = list[0]!;
   const id = options.id ?? `fallback:${list.map((model) => model.id).join(',')}`;
   const shouldFallback = options.shouldFallback ?? defaultShouldFallback;
+  if (options.circuit) checkCircuitOptions(options.circuit);
+  const circuits = options.circuit
+    ? list.map((model, index) => new Circuit(options.circuit!, id, `models[${index}] ${model.id}`))
+    : undefined;
 
-  /** After `list[index]` failed with `error`: throw when the chain ends here, else announce the next model. */
-  function next(index: number, error: unknown, errors: unknown[], context: CallContext): void {
+  /** The first member from `start` whose circuit lets this call through (every one without a breaker). */
+  function available(start: number, context: CallContext): number | undefined {
+    for (let index = start; index < list.length; index++) {
+      if (!circuits || circuits[index]!.allow(context.emit)) return index;
+    }
+    return undefined;
+  }
+
+  /** A member answered (a stream: its first chunk arrived). */
+  function succeeded(index: number, context: CallContext): void {
+    circuits?.[index]?.succeeded(context.emit);
+  }
+
+  /** The member at `index` failed; the caller's abort or invalid input is not the member's fault. */
+  function failed(index: number, error: unknown, context: CallContext): void {
+    if (circuits && !context.signal.aborted && defaultShouldFallback(error))
+      circuits[index]!.failed(context.emit);
+  }
+
+  /**
+   * After `list[index]` failed with `error`: throw when the chain ends here, else announce the next
+   * model and return its index.
+   */
+  function next(index: number, error: unknown, errors: unknown[], context: CallContext): number {
     errors.push(error);
-    const following = list[index + 1];
+    failed(index, error, context);
     // An abort or the composite's deadline ends the chain; defineModel turns it into the typed error.
     if (context.signal.aborted) throw error;
-    if (!following || !shouldFallback(error)) throw withErrors(error, errors);
+    const following = shouldFallback(error) ? available(index + 1, context) : undefined;
+    if (following === undefined) throw withErrors(error, errors);
     const from = list[index]!.id;
-    const to = following.id;
+    const to = list[following]!.id;
     const reason = (error as { message?: unknown }).message;
     context.emit({ type: 'fallback', modelId: id, from, to, reason: String(reason ?? error) });
     options.onFallback?.({ from, to, error });
+    return following;
+  }
+
+  /** The first member to try; throws OverloadedError when every circuit is open. */
+  function first(context: CallContext): number {
+    const index = available(0, context);
+    if (index !== undefined) return index;
+    const retryAfterMs = Math.min(...circuits!.map((circuit) => circuit.retryInMs()));
+    throw new OverloadedError(
+      `${id}: every model's circuit is open after repeated failures; retry in ${retryAfterMs} ms`,
+      { retryAfterMs },
+    );
   }
 
   return defineModel<T>({
@@ -89,19 +135,21 @@ export function fallback<T extends Task>(
     task,
     capabilities: {
       ...sharedCapabilities(list),
-      local: first.capabilities.local,
-      ...(first.capabilities.device === undefined ? {} : { device: first.capabilities.device }),
+      local: head.capabilities.local,
+      ...(head.capabilities.device === undefined ? {} : { device: head.capabilities.device }),
     },
 
     async run(input, context) {
       const memberInput = input as InputOf<T>;
       const callOptions = memberOptions(context);
       const errors: unknown[] = [];
-      for (let index = 0; ; index++) {
+      for (let index = first(context); ; ) {
         try {
-          return await list[index]!.run(memberInput, callOptions);
+          const output = await list[index]!.run(memberInput, callOptions);
+          succeeded(index, context);
+          return output;
         } catch (error) {
-          next(index, error, errors, context);
+          index = next(index, error, errors, context);
         }
       }
     },
@@ -111,18 +159,24 @@ export function fallback<T extends Task>(
         const memberInput = input as InputOf<T>;
         const callOptions = memberOptions(context);
         const errors: unknown[] = [];
-        for (let index = 0; ; index++) {
+        for (let index = first(context); ; ) {
           let iterator: AsyncIterator<ChunkOf<T>>;
           let firstChunk: IteratorResult<ChunkOf<T>>;
           try {
             iterator = list[index]!.stream(memberInput, callOptions)[Symbol.asyncIterator]();
             firstChunk = await iterator.next();
           } catch (error) {
-            next(index, error, errors, context);
+            index = next(index, error, errors, context);
             continue;
           }
+          succeeded(index, context);
           // The first chunk reaches the caller: this model's stream is the answer now, errors included.
-          yield* rest(iterator, firstChunk);
+          try {
+            yield* rest(iterator, firstChunk);
+          } catch (error) {
+            failed(index, error, context);
+            throw error;
+          }
           return;
         }
       },

@@ -1,0 +1,219 @@
+import { defineModel } from '../define-model.ts';
+import { InvalidInputError } from '../errors.ts';
+import type { Model } from '../model.ts';
+import type { ChunkOf, InputOf, OutputOf, ParsedInputOf, Task } from '../tasks/task.ts';
+import { commonTask, memberOptions } from './members.ts';
+
+/** One side of a shadowed call: how long it took, what it cost (when metered), and its error if any. */
+export interface ShadowSide {
+  modelId: string;
+  durationMs: number;
+  /** `usage.costUsd` of the output: set when the model is a `meter()`ed one. */
+  costUsd?: number;
+  /** Why this side failed (the primary's error still reached the caller as usual). */
+  error?: unknown;
+}
+
+/** What `shadow()` reports for each sampled call, once both models have answered. */
+export interface ShadowReport<T extends Task = Task> {
+  input: ParsedInputOf<T>;
+  primary: ShadowSide;
+  candidate: ShadowSide;
+  /**
+   * How far the answers agree, 0 to 1: the share of equal labels (classification), 1 or 0 for the same
+   * text or not (text generation), the mean cosine similarity (embedding), or `compare()`'s value.
+   * Undefined when a side failed or the task has no built-in measure.
+   */
+  agreement?: number;
+}
+
+export interface ShadowOptions<T extends Task = Task> {
+  /** Share of calls that also run on the candidate, 0 to 1. */
+  sampleRate: number;
+  /** Receives each sampled call's report; an exception it throws is ignored (it never reaches a caller). */
+  onReport: (report: ShadowReport<T>) => void;
+  /** Agreement of two outputs, 0 to 1, for tasks without a built-in measure or to replace it. */
+  compare?: (primary: OutputOf<T>, candidate: OutputOf<T>) => number;
+  /** Random numbers in [0, 1) that decide the sample. Default `Math.random`. */
+  random?: () => number;
+  /** Id of the composite model. Default `shadow:<primary id>`. */
+  id?: string;
+  /** The task's definition; needed only for a custom task. */
+  task?: T;
+}
+
+/** Mean cosine similarity of pairs of vectors. */
+function meanCosine(a: readonly Float32Array[], b: readonly Float32Array[]): number {
+  let sum = 0;
+  for (let index = 0; index < a.length; index++) {
+    const x = a[index]!;
+    const y = b[index];
+    if (!y || y.length !== x.length) continue;
+    let dot = 0;
+    let xx = 0;
+    let yy = 0;
+    for (let i = 0; i < x.length; i++) {
+      dot += x[i]! * y[i]!;
+      xx += x[i]! * x[i]!;
+      yy += y[i]! * y[i]!;
+    }
+    sum += xx === 0 || yy === 0 ? 0 : dot / Math.sqrt(xx * yy);
+  }
+  return a.length === 0 ? 0 : sum / Math.max(a.length, b.length);
+}
+
+/** The built-in agreement of two outputs of `taskName`, or undefined. */
+function agreementOf(taskName: string, primary: unknown, candidate: unknown): number | undefined {
+  if (taskName === 'classification') {
+    const a = (primary as OutputOf<Task<'classification'>> & { predictions: { label: string }[] })
+      .predictions;
+    const b = (candidate as { predictions: { label: string }[] }).predictions;
+    const same = a.filter((prediction, index) => prediction.label === b[index]?.label).length;
+    return same / Math.max(a.length, b.length, 1);
+  }
+  if (taskName === 'text-generation') {
+    return (primary as { text: string }).text === (candidate as { text: string }).text ? 1 : 0;
+  }
+  if (taskName === 'embedding') {
+    return meanCosine(
+      (primary as { embeddings: Float32Array[] }).embeddings,
+      (candidate as { embeddings: Float32Array[] }).embeddings,
+    );
+  }
+  return undefined;
+}
+
+type Settled<O> = { output?: O; side: ShadowSide };
+
+/** Run `call`, timing it; never throws (the error is in the side). */
+async function timed<O>(modelId: string, call: () => Promise<O>): Promise<Settled<O>> {
+  const started = performance.now();
+  try {
+    const output = await call();
+    const costUsd = (output as { usage?: { costUsd?: number } }).usage?.costUsd;
+    const side: ShadowSide = { modelId, durationMs: performance.now() - started };
+    if (costUsd !== undefined) side.costUsd = costUsd;
+    return { output, side };
+  } catch (error) {
+    return { side: { modelId, durationMs: performance.now() - started, error } };
+  }
+}
+
+/**
+ * A model that answers from `primary` and runs a sample of calls on `candidate` too, in the
+ * background, to report how often they agree, how fast each is and what each costs: the online form
+ * of "is our own model good enough yet?". The caller's answer never waits for the candidate, never
+ * fails because of it, and the primary is called once per call (the report reuses its answer). The
+ * candidate runs without the caller's signal, so an early answer or abort does not cut the sample short.
+ *
+ * @example
+ * const model = shadow(hosted, local, {
+ *   sampleRate: 0.05,
+ *   onReport: ({ agreement, primary, candidate }) => log({ agreement, primaryMs: primary.durationMs, candidateMs: candidate.durationMs }),
+ * });
+ */
+export function shadow<T extends Task>(
+  primary: Model<T>,
+  candidate: Model<T>,
+  options: ShadowOptions<T>,
+): Model<T> {
+  const task = commonTask<T>(
+    'shadow',
+    [
+      ['primary', primary],
+      ['candidate', candidate],
+    ],
+    options.task,
+  );
+  const { sampleRate, onReport } = options;
+  if (typeof sampleRate !== 'number' || !(sampleRate >= 0 && sampleRate <= 1)) {
+    throw new InvalidInputError(
+      `shadow: sampleRate must be a number from 0 to 1 (got ${String(sampleRate)})`,
+      {
+        issues: [{ path: 'options.sampleRate', message: 'expected a number from 0 to 1' }],
+      },
+    );
+  }
+  if (typeof onReport !== 'function') {
+    throw new InvalidInputError('shadow needs an onReport(report) function to receive the comparisons', {
+      issues: [{ path: 'options.onReport', message: 'expected a function' }],
+    });
+  }
+  const random = options.random ?? Math.random;
+  const compare = options.compare ?? ((a, b) => agreementOf(task.name, a, b));
+
+  /** Report once both sides settled; nothing here reaches the caller. */
+  function report(
+    input: ParsedInputOf<T>,
+    primarySide: Promise<Settled<OutputOf<T>>>,
+    candidateSide: Promise<Settled<OutputOf<T>>>,
+  ) {
+    void Promise.all([primarySide, candidateSide])
+      .then(([a, b]) => {
+        const result: ShadowReport<T> = { input, primary: a.side, candidate: b.side };
+        if (a.output !== undefined && b.output !== undefined) {
+          const agreement = compare(a.output, b.output);
+          if (agreement !== undefined) result.agreement = agreement;
+        }
+        onReport(result);
+      })
+      .catch(() => {});
+  }
+
+  const sampled = () => sampleRate > 0 && random() < sampleRate;
+
+  return defineModel<T>({
+    id: options.id ?? `shadow:${primary.id}`,
+    task,
+    capabilities: primary.capabilities,
+
+    async run(input, context) {
+      if (!sampled()) return primary.run(input as InputOf<T>, memberOptions(context));
+      const candidateSide = timed(candidate.id, () => candidate.run(input as InputOf<T>));
+      const primarySide = timed(primary.id, () => primary.run(input as InputOf<T>, memberOptions(context)));
+      report(input, primarySide, candidateSide);
+      const { output, side } = await primarySide;
+      if (side.error !== undefined) throw side.error;
+      return output!;
+    },
+
+    ...(task.chunk && {
+      async *stream(input, context) {
+        if (!sampled()) {
+          yield* primary.stream(input as InputOf<T>, memberOptions(context));
+          return;
+        }
+        const candidateSide = timed(candidate.id, () => candidate.run(input as InputOf<T>));
+        const started = performance.now();
+        const chunks: ChunkOf<T>[] = [];
+        let finished!: (settled: Settled<OutputOf<T>>) => void;
+        report(input, new Promise((resolve) => (finished = resolve)), candidateSide);
+        try {
+          for await (const chunk of primary.stream(input as InputOf<T>, memberOptions(context))) {
+            chunks.push(chunk);
+            yield chunk;
+          }
+        } catch (error) {
+          finished({ side: { modelId: primary.id, durationMs: performance.now() - started, error } });
+          throw error;
+        }
+        finished(settledStream(primary.id, performance.now() - started, chunks));
+      },
+    }),
+  });
+}
+
+/** A finished text stream as the output `run()` would have given, for the comparison. */
+function settledStream<O>(modelId: string, durationMs: number, chunks: readonly unknown[]): Settled<O> {
+  const side: ShadowSide = { modelId, durationMs };
+  const finish = chunks.find((chunk) => (chunk as { type?: unknown }).type === 'finish') as
+    | { finishReason: string; usage: { costUsd?: number } }
+    | undefined;
+  if (!finish) return { side };
+  if (finish.usage.costUsd !== undefined) side.costUsd = finish.usage.costUsd;
+  const text = chunks
+    .filter((chunk) => (chunk as { type?: unknown }).type === 'text-delta')
+    .map((chunk) => (chunk as { text: string }).text)
+    .join('');
+  return { output: { text, finishReason: finish.finishReason, usage: finish.usage } as O, side };
+}
