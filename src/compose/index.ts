@@ -1,5 +1,12 @@
 /** Composition: models made of other models, with the same Model interface. */
-export { type CacheEntry, type CacheOptions, type CacheStore, cache, memoryStore } from './cache.ts';
+export {
+  type CacheEntry,
+  type CacheOptions,
+  type CacheStore,
+  cache,
+  canonicalJson,
+  memoryStore,
+} from './cache.ts';
 export type { CircuitOptions } from './circuit.ts';
 export { defaultShouldFallback, type FallbackInfo, type FallbackOptions, fallback } from './fallback.ts';
 export { type LimitOptions, limit } from './limit.ts';
