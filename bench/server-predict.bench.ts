@@ -8,29 +8,22 @@ import autocannon from 'autocannon';
 import { loadModel } from '../packages/onnx/src/index.node.ts';
 import { createServer } from '../packages/server/src/index.ts';
 import { listen } from '../packages/server/src/node.ts';
-import { ensureFixtures, fixturePath } from '../test/fixtures/paths.ts';
+import { ensureFixtures, fixturePath, repoRoot } from '../test/fixtures/paths.ts';
 
 const CONNECTIONS = 64;
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 8);
-const PYTHON = '/usr/bin/python3';
+const PYTHON = join(repoRoot, '.venv', 'bin', 'python');
 const body = JSON.stringify({ data: [[5.1, 3.5, 1.4, 0.2]] });
 
+// FastAPI, uvicorn and scikit-learn from .venv (scripts/requirements.txt; `./dev bench` builds it first).
 function ensurePythonPeer(): void {
-  const ok = () => {
-    try {
-      execFileSync(PYTHON, ['-c', 'import fastapi, uvicorn, sklearn'], { stdio: 'ignore' });
-      return true;
-    } catch {
-      return false;
-    }
-  };
-  if (ok()) return;
-  console.log('installing the peer: Debian python3-fastapi python3-uvicorn python3-sklearn');
-  execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit' });
-  execFileSync('apt-get', ['install', '-y', '-qq', 'python3-fastapi', 'python3-uvicorn', 'python3-sklearn'], {
-    stdio: 'inherit',
-    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
-  });
+  try {
+    execFileSync(PYTHON, ['-c', 'import fastapi, uvicorn, sklearn'], { stdio: 'ignore' });
+  } catch {
+    throw new Error(
+      `${PYTHON} cannot import fastapi, uvicorn and sklearn: run scripts/setup.sh (it builds .venv)`,
+    );
+  }
 }
 
 async function waitFor(url: string, init: RequestInit): Promise<void> {

@@ -26,9 +26,10 @@ fi
 # Tiny real ONNX models the tests and examples use (generated, never downloaded).
 node scripts/fixtures.ts
 
-# The Python openai SDK for the server tests that call it: .venv from scripts/requirements.txt, rebuilt
-# only when that file changed (its sha256 is kept in .venv/.requirements.sha256). Without python3 or the
-# registry the step only warns: those tests skip, or fail under CI=true.
+# The Python side of the tests: .venv from scripts/requirements.txt (the openai SDK, Seldon MLServer,
+# KServe's model server, tritonclient, FastAPI + scikit-learn; about 0.7 GB, 2 minutes), rebuilt only when
+# that file changed (its sha256 is kept in .venv/.requirements.sha256). Without python3 or the registry
+# the step only warns: those tests skip, or fail under CI=true.
 requirements_sha="$(sha256sum scripts/requirements.txt | cut -d' ' -f1)"
 if [ "$(cat .venv/.requirements.sha256 2>/dev/null)" != "$requirements_sha" ]; then
   echo "mlkit setup: python venv .venv from scripts/requirements.txt" >&2
@@ -37,7 +38,7 @@ if [ "$(cat .venv/.requirements.sha256 2>/dev/null)" != "$requirements_sha" ]; t
     echo "$requirements_sha" > .venv/.requirements.sha256
   else
     rm -rf .venv
-    echo "mlkit setup: could not build .venv (python3 -m venv + pip); the Python SDK tests need it" >&2
+    echo "mlkit setup: could not build .venv (python3 -m venv + pip); the Python SDK and peer tests need it" >&2
   fi
 fi
 

@@ -3,7 +3,8 @@
 Peer for bench/server-predict.bench.ts. Trains a logistic regression on the iris data that ships
 with scikit-learn (no download) and serves POST /predict/iris with the same JSON shape as
 @mlkit/server: {"data": [[f1, f2, f3, f4], ...]} -> {"prediction": [...], "confidence": [...]}.
-Run: /usr/bin/python3 bench/peers/fastapi_predict.py PORT
+Also the /predict peer of test/peers/ (the mlkit client's predict: scheme against it).
+Run: .venv/bin/python bench/peers/fastapi_predict.py PORT (.venv from scripts/requirements.txt)
 """
 import sys
 from typing import List
@@ -15,7 +16,7 @@ from sklearn.datasets import load_iris
 from sklearn.linear_model import LogisticRegression
 
 iris = load_iris()
-model = LogisticRegression(max_iter=500).fit(iris.data, iris.target)
+model = LogisticRegression(max_iter=500, random_state=0).fit(iris.data, iris.target)
 labels = list(iris.target_names)
 
 app = FastAPI()
