@@ -7,6 +7,8 @@ import {
   type Task,
   type TaskByName,
   type TaskName,
+  TensorDType,
+  type TensorSignature,
 } from '@mlkit/core';
 import { findModelFile, type ModelFiles, type ModelFolder, readConfig, readNeededFiles } from './folder.ts';
 import { inferTask } from './infer-task.ts';
@@ -189,6 +191,14 @@ async function readExternalData(
   );
 }
 
+/** The graph's inputs or outputs as the Model contract's `capabilities.signature` says them. */
+function signatureOf(values: Map<string, ValueInfo>): TensorSignature[] {
+  return [...values.values()].map(({ name, type, shape }) => {
+    const dtype = TensorDType.safeParse(type);
+    return { name, ...(dtype.success && { dtype: dtype.data }), ...(shape && { shape }) };
+  });
+}
+
 function buildModel(
   runner: TaskRunner<Task>,
   session: Session,
@@ -197,7 +207,12 @@ function buildModel(
   const implementation: ModelImplementation<Task> = {
     id: info.id,
     task: runner.task,
-    capabilities: { ...runner.capabilities, local: true, device: info.device },
+    capabilities: {
+      ...runner.capabilities,
+      local: true,
+      device: info.device,
+      signature: { inputs: signatureOf(session.inputs), outputs: signatureOf(session.outputs) },
+    },
     run: runner.run,
     dispose: () => session.release(),
   };

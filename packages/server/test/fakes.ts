@@ -221,32 +221,15 @@ function numeric(t: Tensor): number[] {
 /** Echoes every input tensor and adds `sum`: float64 [1], the sum of all numeric inputs. */
 export function fakeTensorModel() {
   const calls = { run: 0, disposed: 0 };
-  const model = Object.assign(
-    defineModel({
-      id: 'fake:tensor',
-      task: tensor,
-      capabilities: { streaming: false, batching: false, local: true },
-      async run(input) {
-        calls.run++;
-        const sum = Object.values(input.inputs).reduce(
-          (total, t) => total + numeric(t).reduce((a, b) => a + b, 0),
-          0,
-        );
-        const outputs: Record<string, Tensor> = {
-          ...input.inputs,
-          sum: { dtype: 'float64', shape: [1], data: Float64Array.of(sum) },
-        };
-        if (input.outputs)
-          for (const name of Object.keys(outputs)) if (!input.outputs.includes(name)) delete outputs[name];
-        return { outputs, usage: {} };
-      },
-      dispose() {
-        calls.disposed++;
-      },
-    }),
-    {
-      // What an ONNX model would expose about its graph.
-      metadata: {
+  const model = defineModel({
+    id: 'fake:tensor',
+    task: tensor,
+    capabilities: {
+      streaming: false,
+      batching: false,
+      local: true,
+      // What an ONNX model tells about its graph.
+      signature: {
         inputs: [{ name: 'x', dtype: 'float32', shape: ['batch', 3] }],
         outputs: [
           { name: 'x', dtype: 'float32', shape: ['batch', 3] },
@@ -254,7 +237,24 @@ export function fakeTensorModel() {
         ],
       },
     },
-  );
+    async run(input) {
+      calls.run++;
+      const sum = Object.values(input.inputs).reduce(
+        (total, t) => total + numeric(t).reduce((a, b) => a + b, 0),
+        0,
+      );
+      const outputs: Record<string, Tensor> = {
+        ...input.inputs,
+        sum: { dtype: 'float64', shape: [1], data: Float64Array.of(sum) },
+      };
+      if (input.outputs)
+        for (const name of Object.keys(outputs)) if (!input.outputs.includes(name)) delete outputs[name];
+      return { outputs, usage: {} };
+    },
+    dispose() {
+      calls.disposed++;
+    },
+  });
   return { model, calls };
 }
 

@@ -38,7 +38,7 @@ describe('OIP v2 health and metadata', () => {
 
   it('describes the server at GET /v2', async () => {
     const body = await (await get(setup().server, '/v2')).json();
-    expect(body).toMatchObject({ name: 'mlkit', version: expect.any(String), extensions: [] });
+    expect(body).toMatchObject({ name: 'mlkit', version: expect.any(String), extensions: ['binary_tensor_data', 'generate'] });
   });
 
   it('describes a tensor model from the metadata it exposes, variable dims as -1', async () => {
@@ -61,8 +61,8 @@ describe('OIP v2 health and metadata', () => {
     expect(body.inputs).toContainEqual({ name: 'input', datatype: 'FP32', shape: [-1, -1] });
     expect(body.outputs).toEqual([
       { name: 'label', datatype: 'BYTES', shape: [-1] },
-      { name: 'score', datatype: 'FP32', shape: [-1] },
-      { name: 'probabilities', datatype: 'FP32', shape: [-1, -1] },
+      { name: 'score', datatype: 'FP64', shape: [-1] },
+      { name: 'probabilities', datatype: 'FP64', shape: [-1, -1] },
     ]);
   });
 

@@ -296,11 +296,11 @@ describe('iris over /predict and OIP v2 infer equals model.run', () => {
       shape: [3],
       data: predictions.map((p) => p.label),
     });
-    expect(output('score')).toMatchObject({ datatype: 'FP32', shape: [3] });
+    expect(output('score')).toMatchObject({ datatype: 'FP64', shape: [3] });
     expectVectorsClose([output('score').data], [predictions.map((p) => p.score)]);
     const probabilities = output('probabilities');
     expect(probabilities).toMatchObject({
-      datatype: 'FP32',
+      datatype: 'FP64',
       shape: [3, labels.length],
       parameters: { labels },
     });

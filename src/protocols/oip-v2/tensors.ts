@@ -1,66 +1,11 @@
-import { InvalidInputError, type Tensor, type TensorDType } from '@mlkit/core';
-import { z } from 'zod';
-import { fromFloat16Bits, toFloat16Bits } from '../float16.ts';
+/** OIP v2 tensors as JSON: `data` (nested or flat, row-major) <-> core Tensors, checked against shape and datatype. */
+import { InvalidInputError } from '../../errors.ts';
+import type { Tensor, TensorDType } from '../../tasks/tensor.ts';
+import { fromFloat16Bits, toFloat16Bits } from './float16.ts';
+import { DATATYPE_OF, OIP_DATATYPES, type WireTensor } from './schemas.ts';
 
-/** Open Inference Protocol datatypes and the core dtype each becomes. */
-export const OIP_DATATYPES = {
-  BOOL: 'bool',
-  UINT8: 'uint8',
-  UINT16: 'uint16',
-  UINT32: 'uint32',
-  UINT64: 'uint64',
-  INT8: 'int8',
-  INT16: 'int16',
-  INT32: 'int32',
-  INT64: 'int64',
-  FP16: 'float16',
-  FP32: 'float32',
-  FP64: 'float64',
-  BYTES: 'string',
-} as const satisfies Record<string, TensorDType>;
-export type OipDatatype = keyof typeof OIP_DATATYPES;
-
-export const DATATYPE_OF = Object.fromEntries(
-  Object.entries(OIP_DATATYPES).map(([datatype, dtype]) => [dtype, datatype]),
-) as Record<TensorDType, OipDatatype>;
-
-export const Datatype = z.enum(Object.keys(OIP_DATATYPES) as [OipDatatype, ...OipDatatype[]]);
-
-/** `$request_input`: data is row-major, nested or flat. */
-export const InferInput = z.looseObject({
-  name: z.string().min(1),
-  shape: z.array(z.number().int().nonnegative()),
-  datatype: Datatype,
-  parameters: z.record(z.string(), z.unknown()).optional(),
-  data: z.unknown().optional(),
-});
-export type InferInput = z.infer<typeof InferInput>;
-
-/** `$inference_request`. */
-export const InferRequest = z.looseObject({
-  id: z.string().optional(),
-  parameters: z.record(z.string(), z.unknown()).optional(),
-  inputs: z.array(InferInput).min(1),
-  outputs: z
-    .array(
-      z.looseObject({ name: z.string().min(1), parameters: z.record(z.string(), z.unknown()).optional() }),
-    )
-    .optional(),
-});
-export type InferRequest = z.infer<typeof InferRequest>;
-
-/** `$response_output`: data always flat. */
-export interface InferOutput {
-  name: string;
-  datatype: OipDatatype;
-  shape: number[];
-  data: unknown[];
-  parameters?: Record<string, unknown>;
-}
-
-/** A 400 naming the request field at fault, e.g. `body.inputs[0].data[3]`. */
-export function invalid(field: string, message: string): InvalidInputError {
-  const path = `body.${field}`;
+/** An InvalidInputError naming the wire field at fault, e.g. `body.inputs[0].data[3]`. */
+export function invalid(path: string, message: string): InvalidInputError {
   return new InvalidInputError(`Invalid input — ${path}: ${message}`, { issues: [{ path, message }] });
 }
 
@@ -87,7 +32,8 @@ const ARRAYS = {
   uint32: Uint32Array,
 } as const;
 
-// JSON has no NaN or Infinity; some clients (TF Serving's among them) send them as strings.
+// JSON has no NaN or Infinity; some clients (TF Serving's among them) send them as strings. An
+// integer too large for a double arrives as a decimal string from `parseJsonLossless`.
 const SPECIAL_FLOATS: Record<string, number> = {
   NaN: Number.NaN,
   Infinity: Number.POSITIVE_INFINITY,
@@ -103,6 +49,7 @@ function describe(value: unknown): string {
 function toFloat(value: unknown, path: string, index: number, datatype: string): number {
   if (typeof value === 'number') return value;
   if (typeof value === 'string' && value in SPECIAL_FLOATS) return SPECIAL_FLOATS[value]!;
+  if (typeof value === 'string' && /^-?\d+$/.test(value)) return Number(value);
   throw invalid(`${path}[${index}]`, `expected a number for ${datatype} (got ${describe(value)})`);
 }
 
@@ -111,6 +58,7 @@ function toBigInt(value: unknown, path: string, index: number, dtype: 'int64' | 
   let result: bigint | undefined;
   if (typeof value === 'number' && Number.isInteger(value)) result = BigInt(value);
   else if (typeof value === 'string' && /^-?\d+$/.test(value)) result = BigInt(value);
+  else if (typeof value === 'bigint') result = value;
   const [min, max] = BIGINT_RANGES[dtype];
   if (result === undefined || result < min || result > max) {
     throw invalid(
@@ -175,33 +123,51 @@ function convert(dtype: TensorDType, values: unknown[], path: string): Tensor['d
   }
 }
 
-/** An OIP request tensor as a core Tensor; 400 naming the path when data and shape or datatype disagree. */
-export function decodeTensor(input: InferInput, index: number): Tensor {
-  const path = `inputs[${index}]`;
-  if (input.parameters && 'binary_data_size' in input.parameters) {
-    throw invalid(
-      `${path}.parameters.binary_data_size`,
-      'the binary tensor extension is not supported; send `data` as JSON',
-    );
+/** Row-major data, flattened without recursion limits of `Array.prototype.flat` on deep input. */
+function flatten(data: unknown): unknown[] {
+  if (!Array.isArray(data)) return [data];
+  if (!data.some(Array.isArray)) return data;
+  const out: unknown[] = [];
+  const stack: { items: unknown[]; index: number }[] = [{ items: data, index: 0 }];
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1]!;
+    if (top.index >= top.items.length) {
+      stack.pop();
+      continue;
+    }
+    const item = top.items[top.index++];
+    if (Array.isArray(item)) stack.push({ items: item, index: 0 });
+    else out.push(item);
   }
-  if (input.data === undefined)
+  return out;
+}
+
+/** Elements a shape holds. */
+export function sizeOf(shape: readonly number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
+}
+
+/**
+ * A JSON wire tensor (`data` given) as a core Tensor; an InvalidInputError naming `path` (e.g.
+ * `body.inputs[0]`) when data and shape or datatype disagree.
+ */
+export function decodeTensor(wire: WireTensor, path: string): Tensor {
+  if (wire.data === undefined)
     throw invalid(`${path}.data`, 'required: the tensor values, row-major, nested or flat');
-  const values = Array.isArray(input.data)
-    ? (input.data.flat(Number.POSITIVE_INFINITY) as unknown[])
-    : [input.data];
-  const expected = input.shape.reduce((a, b) => a * b, 1);
+  const values = flatten(wire.data);
+  const expected = sizeOf(wire.shape);
   if (values.length !== expected) {
     throw invalid(
       `${path}.data`,
-      `has ${values.length} elements but shape [${input.shape.join(', ')}] needs ${expected}`,
+      `has ${values.length} elements but shape [${wire.shape.join(', ')}] needs ${expected}`,
     );
   }
-  const dtype = OIP_DATATYPES[input.datatype];
-  return { dtype, shape: input.shape, data: convert(dtype, values, `${path}.data`) } as Tensor;
+  const dtype = OIP_DATATYPES[wire.datatype];
+  return { dtype, shape: wire.shape, data: convert(dtype, values, `${path}.data`) } as Tensor;
 }
 
-/** A core Tensor as an OIP response tensor; INT64/UINT64 beyond 2^53 become decimal strings. */
-export function encodeTensor(name: string, tensor: Tensor): InferOutput {
+/** A core Tensor as a JSON wire tensor; INT64/UINT64 beyond 2^53 become decimal strings. */
+export function encodeTensor(name: string, tensor: Tensor): WireTensor & { data: unknown[] } {
   let data: unknown[];
   switch (tensor.dtype) {
     case 'string':
@@ -224,4 +190,22 @@ export function encodeTensor(name: string, tensor: Tensor): InferOutput {
       data = Array.from(tensor.data as ArrayLike<number>);
   }
   return { name, datatype: DATATYPE_OF[tensor.dtype], shape: [...tensor.shape], data };
+}
+
+type Reviver = (this: unknown, key: string, value: unknown, context?: { source?: string }) => unknown;
+
+/**
+ * JSON.parse that keeps integers beyond 2^53 exact, as decimal strings (INT64/UINT64 data reads
+ * them as BigInt). Uses the reviver's `context.source` (JSON.parse source text access, Node 22+,
+ * Chrome 114+); where a runtime lacks it, such integers are as precise as a double.
+ */
+export function parseJsonLossless(text: string): unknown {
+  const reviver: Reviver = (_key, value, context) =>
+    typeof value === 'number' &&
+    !Number.isSafeInteger(value) &&
+    context?.source !== undefined &&
+    /^-?\d+$/.test(context.source)
+      ? context.source
+      : value;
+  return JSON.parse(text, reviver as Parameters<typeof JSON.parse>[1]);
 }
