@@ -36,8 +36,12 @@ export interface BodyLimits {
  * than `maxJsonDepth`. The read stops when `signal` fires: 408 past the request deadline, 499 when
  * the client has gone (shutdown's own error otherwise).
  */
-export async function readJson(request: Request, limits: BodyLimits, signal: AbortSignal): Promise<unknown> {
-  const { maxBodyBytes } = limits;
+export async function readJson(
+  request: Request,
+  limits: BodyLimits,
+  signal: AbortSignal,
+  parse: (text: string) => unknown = JSON.parse,
+): Promise<unknown> {
   const contentType = request.headers.get('content-type');
   const notJson = () =>
     new HttpError(
@@ -50,22 +54,84 @@ export async function readJson(request: Request, limits: BodyLimits, signal: Abo
   // `curl -d '{...}'` labels a JSON body as a form: it is read, and refused below unless it parses as JSON.
   const form = /^application\/x-www-form-urlencoded\s*(;|$)/i.test(contentType ?? '');
   if (contentType !== null && !form && !isJsonType(contentType)) throw notJson();
+  const bytes = await readBytes(request, limits, signal);
+  return parseJsonBytes(bytes, limits, parse, form ? notJson : undefined);
+}
+
+/** Content-Encodings a request body may have (DecompressionStream's formats; `deflate` is zlib, as HTTP means it). */
+const ENCODINGS = new Set(['gzip', 'deflate']);
+
+/**
+ * Read a request body's bytes, decompressed when `Content-Encoding` is gzip or deflate: 413 when
+ * Content-Length or the bytes read (after decompression, counted as they stream) pass
+ * `maxBodyBytes`, 415 for another encoding, 400 for a corrupt compressed body; the read stops when
+ * `signal` fires (408 / 499, as `readJson` says).
+ */
+export async function readBytes(
+  request: Request,
+  limits: BodyLimits,
+  signal: AbortSignal,
+): Promise<Uint8Array> {
+  const { maxBodyBytes } = limits;
+  const encoding = request.headers.get('content-encoding')?.trim().toLowerCase();
+  const compressed = encoding !== undefined && encoding !== '' && encoding !== 'identity';
+  if (compressed && !ENCODINGS.has(encoding)) {
+    throw new HttpError(
+      415,
+      `Content-Encoding "${encoding.slice(0, 40)}" is not supported; send gzip, deflate or none`,
+      {
+        code: 'unsupported_media_type',
+      },
+    );
+  }
   const declared = request.headers.get('content-length');
   if (declared !== null && Number(declared) > maxBodyBytes) throw tooLarge(maxBodyBytes);
-  let bytes: Uint8Array;
   try {
+    if (compressed) {
+      if (!request.body) throw new HttpError(400, 'The request needs a body', { code: 'invalid_json' });
+      const body = request.body.pipeThrough(new DecompressionStream(encoding as CompressionFormat));
+      try {
+        return await readLimited(body, maxBodyBytes, signal);
+      } catch (error) {
+        if (
+          error instanceof HttpError ||
+          signal.aborted ||
+          request.signal.aborted ||
+          isConnectionError(error)
+        )
+          throw error;
+        throw new HttpError(
+          400,
+          `The request body is not valid ${encoding} data: ${(error as Error).message}`,
+          {
+            code: 'invalid_encoding',
+            cause: error,
+          },
+        );
+      }
+    }
     if (declared !== null && !request.headers.has('transfer-encoding')) {
       // HTTP framing stops a body at its Content-Length, so reading it whole is safe (and fast: Node's
       // adapter reads the socket directly). The size check still runs for Requests built in code.
-      bytes = new Uint8Array(await raceAbort(request.arrayBuffer(), signal));
+      const bytes = new Uint8Array(await raceAbort(request.arrayBuffer(), signal));
       if (bytes.byteLength > maxBodyBytes) throw tooLarge(maxBodyBytes);
-    } else {
-      if (!request.body) throw new HttpError(400, 'The request needs a JSON body', { code: 'invalid_json' });
-      bytes = await readLimited(request.body, maxBodyBytes, signal);
+      return bytes;
     }
+    if (!request.body) throw new HttpError(400, 'The request needs a JSON body', { code: 'invalid_json' });
+    return await readLimited(request.body, maxBodyBytes, signal);
   } catch (error) {
     throw readFailure(error, request, signal, limits);
   }
+}
+
+/** JSON from body bytes: 400 when they are empty, not UTF-8, not JSON or nested deeper than `maxJsonDepth`. */
+export function parseJsonBytes(
+  bytes: Uint8Array,
+  limits: Pick<BodyLimits, 'maxJsonDepth'>,
+  parse: (text: string) => unknown = JSON.parse,
+  /** The error when the text does not parse (a form body that is not JSON is a 415). */
+  notParsed?: () => HttpError,
+): unknown {
   let text: string;
   try {
     text = utf8.decode(bytes);
@@ -83,9 +149,9 @@ export async function readJson(request: Request, limits: BodyLimits, signal: Abo
     );
   }
   try {
-    return JSON.parse(text);
+    return parse(text);
   } catch (error) {
-    if (form) throw notJson();
+    if (notParsed) throw notParsed();
     throw new HttpError(400, `The request body is not valid JSON: ${(error as Error).message}`, {
       code: 'invalid_json',
     });
