@@ -36,3 +36,40 @@ export async function readLimitedText(response: Response, maxBytes: number): Pro
   parts.push(decoder.decode());
   return { text: parts.join(''), truncated: false };
 }
+
+/** A response body's bytes, and whether it was cut at the limit (then the body was cancelled). */
+export interface LimitedBytes {
+  bytes: Uint8Array;
+  truncated: boolean;
+}
+
+/** Read a response body's bytes, at most `maxBytes` of them (the same limits as `readLimitedText`). */
+export async function readLimitedBytes(response: Response, maxBytes: number): Promise<LimitedBytes> {
+  const body = response.body;
+  if (!body) return { bytes: new Uint8Array(0), truncated: false };
+  const declared = Number(response.headers.get('content-length') ?? Number.NaN);
+  if (declared > maxBytes) {
+    void body.cancel().catch(() => {});
+    return { bytes: new Uint8Array(0), truncated: true };
+  }
+  const reader = body.getReader();
+  const parts: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    if (size + value.byteLength > maxBytes) {
+      void reader.cancel().catch(() => {});
+      return { bytes: new Uint8Array(0), truncated: true };
+    }
+    size += value.byteLength;
+    parts.push(value);
+  }
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const part of parts) {
+    bytes.set(part, offset);
+    offset += part.byteLength;
+  }
+  return { bytes, truncated: false };
+}

@@ -26,4 +26,11 @@ export {
 export { type ReadSseOptions, readSse } from './sse.ts';
 export { type AttemptTimers, attemptTimers } from './timeouts.ts';
 export { createTransport } from './transport.ts';
-export type { RequestOptions, SseEvent, StreamRequestOptions, Transport, TransportOptions } from './types.ts';
+export type {
+  BytesResponse,
+  RequestOptions,
+  SseEvent,
+  StreamRequestOptions,
+  Transport,
+  TransportOptions,
+} from './types.ts';

@@ -3,7 +3,7 @@ import type { z } from 'zod';
 import { InvalidInputError, ResponseValidationError } from '../errors.ts';
 import type { ModelEvent } from '../model.ts';
 import { authHeaders } from './auth.ts';
-import { readLimitedText } from './body.ts';
+import { readLimitedBytes, readLimitedText } from './body.ts';
 import {
   errorFromResponse,
   parseErrorBody,
@@ -15,7 +15,14 @@ import {
 import { defaultRetryPolicy, type RetryPolicy, withResponseHeaders, withRetry } from './retry.ts';
 import { DEFAULT_MAX_EVENT_BYTES, readSse } from './sse.ts';
 import { attemptTimers } from './timeouts.ts';
-import type { RequestOptions, SseEvent, StreamRequestOptions, Transport, TransportOptions } from './types.ts';
+import type {
+  BytesResponse,
+  RequestOptions,
+  SseEvent,
+  StreamRequestOptions,
+  Transport,
+  TransportOptions,
+} from './types.ts';
 
 const DEFAULT_TIMEOUT_MS = 600_000;
 const DEFAULT_IDLE_TIMEOUT_MS = 60_000;
@@ -93,7 +100,8 @@ export function createTransport(options: TransportOptions): Transport {
     );
     const url = `${root}/${request.path.replace(/^\/+/, '')}`;
     const headers = new Headers({ accept });
-    if (request.body !== undefined) headers.set('content-type', 'application/json');
+    const raw = request.body instanceof Uint8Array;
+    if (request.body !== undefined && !raw) headers.set('content-type', 'application/json');
     // Minted once, so that a retried POST is not billed twice.
     if (method === 'POST') headers.set('idempotency-key', request.idempotencyKey ?? newIdempotencyKey());
     // Later sources win, whatever the case of their names: defaults, transport headers, auth, the call's own.
@@ -115,7 +123,10 @@ export function createTransport(options: TransportOptions): Transport {
       url,
       headers,
       // Serialised once for every attempt; a body that cannot be serialised fails before any request.
-      body: request.body === undefined ? undefined : JSON.stringify(request.body),
+      body:
+        request.body === undefined || raw
+          ? (request.body as Uint8Array<ArrayBuffer> | undefined)
+          : JSON.stringify(request.body),
       // The caller's own signal: nothing adds a listener to it (attempts follow it with AbortSignal.any,
       // backoff waits listen on a signal of withRetry's own).
       signal: request.signal,
@@ -166,8 +177,13 @@ export function createTransport(options: TransportOptions): Transport {
     return response;
   }
 
-  async function json<S extends z.ZodType>(request: RequestOptions & { schema: S }): Promise<z.output<S>> {
-    const call = begin(request, 'application/json');
+  /** One logical non-streaming call: attempts with retries, each reading its whole body with `read`. */
+  async function whole<R>(
+    request: RequestOptions,
+    accept: string,
+    read: (response: Response, maxResponseBytes: number) => Promise<R>,
+  ): Promise<R> {
+    const call = begin(request, accept);
     let attempts = 0;
     try {
       return await withRetry(
@@ -180,13 +196,7 @@ export function createTransport(options: TransportOptions): Transport {
           try {
             const response = await send(call, attempt, timers.signal);
             phase = 'reading the response body';
-            const { text, truncated } = await readLimitedText(response, call.maxResponseBytes);
-            if (truncated) throw responseTooLarge(provider, call.maxResponseBytes, 'maxResponseBytes');
-            return parseJsonResponse(text, request.schema, {
-              provider,
-              status: response.status,
-              parse: request.parseBody,
-            });
+            return await read(response, call.maxResponseBytes);
           } catch (error) {
             throw toTransportError(error, timers.signal, provider, phase);
           } finally {
@@ -200,6 +210,22 @@ export function createTransport(options: TransportOptions): Transport {
       call.emit({ type: 'error', modelId, attempt: attempts, error: error as Error });
       throw error;
     }
+  }
+
+  function json<S extends z.ZodType>(request: RequestOptions & { schema: S }): Promise<z.output<S>> {
+    return whole(request, 'application/json', async (response, maxResponseBytes) => {
+      const { text, truncated } = await readLimitedText(response, maxResponseBytes);
+      if (truncated) throw responseTooLarge(provider, maxResponseBytes, 'maxResponseBytes');
+      return parseJsonResponse(text, request.schema, { provider, status: response.status });
+    });
+  }
+
+  function bytes(request: RequestOptions & { accept?: string }): Promise<BytesResponse> {
+    return whole(request, request.accept ?? 'application/json', async (response, maxResponseBytes) => {
+      const read = await readLimitedBytes(response, maxResponseBytes);
+      if (read.truncated) throw responseTooLarge(provider, maxResponseBytes, 'maxResponseBytes');
+      return { status: response.status, headers: response.headers, bytes: read.bytes };
+    });
   }
 
   async function* stream(request: StreamRequestOptions): AsyncGenerator<SseEvent, void, undefined> {
@@ -277,6 +303,7 @@ export function createTransport(options: TransportOptions): Transport {
     provider,
     baseURL: root,
     json,
+    bytes,
     stream: (request) => ({ [Symbol.asyncIterator]: () => stream(request) }),
   };
 }

@@ -50,7 +50,7 @@ export interface RequestOptions {
   method?: 'GET' | 'POST' | 'PUT' | 'DELETE';
   /** Path relative to baseURL, e.g. 'chat/completions'. */
   path: string;
-  /** JSON body. */
+  /** JSON body; a Uint8Array is sent as it is (set its Content-Type in `headers`). */
   body?: unknown;
   signal?: AbortSignal;
   headers?: Record<string, string>;
@@ -81,12 +81,21 @@ export interface SseEvent {
   id: string | undefined;
 }
 
+/** A response read as bytes (`Transport.bytes`): binary bodies, or JSON the caller parses itself. */
+export interface BytesResponse {
+  status: number;
+  headers: Headers;
+  bytes: Uint8Array;
+}
+
 /** The HTTP client of one provider: JSON and event-stream requests with auth, retries, timeouts and typed errors. */
 export interface Transport {
   readonly provider: string;
   readonly baseURL: string;
   /** Send a request, retry per policy, validate the JSON response with `schema`. */
   json<S extends z.ZodType>(request: RequestOptions & { schema: S }): Promise<z.output<S>>;
+  /** Send a request, retry per policy, return the 2xx response's bytes and headers (within `maxResponseBytes`). */
+  bytes(request: RequestOptions & { accept?: string }): Promise<BytesResponse>;
   /**
    * Send a request whose response is `text/event-stream`. Retried only before its first event.
    * Breaking out of `for await` or aborting cancels the body. A body that ends without the
