@@ -27,7 +27,8 @@ const venvPresent = existsSync(python);
  * under CI=true it runs and fails (a suite must not pass without running). Call `requireVenv()` in its
  * `beforeAll`.
  */
-export const venvDescribe: typeof describe = venvPresent || inCI ? describe : describe.skip;
+export const venvDescribe: typeof describe | typeof describe.skip =
+  venvPresent || inCI ? describe : describe.skip;
 
 /** The suite title: `title`, or `title` with the skip reason when .venv is missing outside CI. */
 export function venvTitle(title: string): string {
@@ -176,7 +177,9 @@ const READY_TIMEOUT_MS = 90_000;
 
 /** Seldon MLServer serving every model folder in `repository` over OIP v2 REST on 127.0.0.1. */
 export async function startMLServer(repository: string): Promise<Peer> {
-  const [port, grpcPort] = [await freePort(), await freePort()];
+  const port = await freePort();
+  let grpcPort = await freePort();
+  while (grpcPort === port) grpcPort = await freePort();
   return startPeer({
     name: 'MLServer',
     command: join(venvBin, 'mlserver'),
