@@ -142,6 +142,22 @@ describe('the AI SDK’s default model, openai(id), over the Responses API', () 
     });
     expect(second.text).toBe(expected.text);
   });
+
+  it('refuses the SDK’s default reference to an earlier reply (store not false) with a 400 that says to set store: false', async () => {
+    const first = await generateText({ model: openai('tiny-gpt'), prompt, maxOutputTokens: 4 });
+    const error = await generateText({
+      model: openai('tiny-gpt'),
+      messages: [
+        { role: 'user', content: prompt },
+        ...first.response.messages,
+        { role: 'user', content: 'And then?' },
+      ],
+      maxRetries: 0,
+    }).catch((e: unknown) => e);
+    expect(APICallError.isInstance(error)).toBe(true);
+    expect(error).toMatchObject({ statusCode: 400, isRetryable: false });
+    expect((error as APICallError).message).toMatch(/item_reference.*store.*false/s);
+  });
 });
 
 describe('the AI SDK’s chat completions model, openai.chat(id)', () => {

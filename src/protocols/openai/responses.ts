@@ -28,6 +28,13 @@ const ROLES: Record<string, ChatMessage['role']> = {
 
 function messageOf(item: ResponseInputItem, index: number): ChatMessage {
   const at = `input[${index}]`;
+  // The AI SDK replays an earlier reply as a reference to it unless the call sets store: false.
+  if (item.type === 'item_reference') {
+    throw unsupported(
+      `${at} is an item_reference (${JSON.stringify(item.id)}), but this server stores no responses: send the item itself as a message ({role, content}); with the AI SDK, set providerOptions.openai.store to false`,
+      `${at}.type`,
+    );
+  }
   if (item.type !== undefined && item.type !== 'message') {
     throw unsupported(
       `${at} is a "${item.type}" item; this server takes message items ({role, content}) only`,
