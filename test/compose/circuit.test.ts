@@ -9,6 +9,7 @@ import {
   type ModelEvent,
   OverloadedError,
   ServerError,
+  type TextGenerationTask,
   textGeneration,
 } from '../../src/index.ts';
 import { echoModel } from '../support/echo-model.ts';
@@ -20,7 +21,7 @@ const circuit = { failureThreshold: 2, cooldownMs: 30_000 };
 /** A text model that fails while `state.down` is true; `state.hold` makes its next call wait. */
 function switchable(id = 'test:primary') {
   const state = { down: true, calls: 0, hold: undefined as Promise<void> | undefined };
-  const model = defineModel({
+  const model = defineModel<TextGenerationTask>({
     id,
     task: textGeneration,
     capabilities: { streaming: true, batching: false, local: false },

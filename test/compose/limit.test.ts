@@ -7,6 +7,7 @@ import {
   type ModelEvent,
   ServerError,
   TimeoutError,
+  type TextGenerationTask,
   textGeneration,
 } from '../../src/index.ts';
 import { collect } from './models.ts';
@@ -146,7 +147,7 @@ describe('limit', () => {
 
   it('frees the place of a call that failed', async () => {
     let calls = 0;
-    const flaky = defineModel({
+    const flaky = defineModel<TextGenerationTask>({
       id: 'test:flaky',
       task: textGeneration,
       capabilities: { streaming: false, batching: false, local: false },

@@ -10,6 +10,7 @@ import {
   ServerError,
   type ShadowReport,
   shadow,
+  type TextGenerationTask,
   textGeneration,
 } from '../../src/index.ts';
 import { echoModel } from '../support/echo-model.ts';
@@ -37,7 +38,7 @@ function heldModel(text: string) {
   let release!: () => void;
   const gate = new Promise<void>((r) => (release = r));
   let calls = 0;
-  const model = defineModel({
+  const model = defineModel<TextGenerationTask>({
     id: 'test:held',
     task: textGeneration,
     capabilities: { streaming: true, batching: false, local: true },
