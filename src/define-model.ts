@@ -1,7 +1,7 @@
 import { abortErrorOf, deadline } from './abort.ts';
 import { isMlkitError, UnsupportedError } from './errors.ts';
 import type { Capabilities, Model, ModelEvent, RunOptions } from './model.ts';
-import type { TaskByName } from './tasks/index.ts';
+import type { builtinTasks } from './tasks/index.ts';
 import type { ChunkOf, OutputOf, ParsedInputOf, Task } from './tasks/task.ts';
 import { parseInput } from './validate.ts';
 
@@ -47,29 +47,31 @@ class UnabortableContext implements CallContext {
   }
 }
 
-// One overload per built-in task: with a concrete task the results are typed in context, so a plain
-// `finishReason: 'stop'` or `type: 'text-delta'` in an implementation needs no `as const`.
+// One signature per task of the list, in its order (an intersection of signatures is a list of
+// overloads, tried in order; the first match types the implementation's literals), then any task.
+type SignaturesOf<Tasks extends readonly Task[]> = Tasks extends readonly [
+  infer First extends Task,
+  ...infer Rest extends readonly Task[],
+]
+  ? ((impl: ModelImplementation<First>) => Model<First>) & SignaturesOf<Rest>
+  : <T extends Task>(impl: ModelImplementation<T>) => Model<T>;
+
+/**
+ * `defineModel`'s signatures: one per built-in task, made from the task table (`builtinTasks` in
+ * src/tasks/index.ts), so a new task gets its own without an edit here. With a concrete task the
+ * results are typed in context: a plain `finishReason: 'stop'` or `type: 'text-delta'` in an
+ * implementation needs no `as const`. The last signature takes any task, a custom one too.
+ */
+export type DefineModel = SignaturesOf<typeof builtinTasks>;
+
 /**
  * Build a Model from an implementation. Every model, hosted or local, goes through here, so every
  * model validates input before any work, honours `signal` and `timeoutMs`, rejects calls after
  * `dispose()`, and reports failures as typed mlkit errors.
  */
-export function defineModel(
-  impl: ModelImplementation<TaskByName<'text-generation'>>,
-): Model<TaskByName<'text-generation'>>;
-/** Build an embedding Model from an implementation (see the first overload). */
-export function defineModel(
-  impl: ModelImplementation<TaskByName<'embedding'>>,
-): Model<TaskByName<'embedding'>>;
-/** Build a classification Model from an implementation (see the first overload). */
-export function defineModel(
-  impl: ModelImplementation<TaskByName<'classification'>>,
-): Model<TaskByName<'classification'>>;
-/** Build a tensor Model from an implementation (see the first overload). */
-export function defineModel(impl: ModelImplementation<TaskByName<'tensor'>>): Model<TaskByName<'tensor'>>;
-/** Build a Model of any task, a custom one too, from an implementation (see the first overload). */
-export function defineModel<T extends Task>(impl: ModelImplementation<T>): Model<T>;
-export function defineModel<T extends Task>(impl: ModelImplementation<T>): Model<T> {
+export const defineModel: DefineModel = function defineModel<T extends Task>(
+  impl: ModelImplementation<T>,
+): Model<T> {
   let disposed: Promise<void> | undefined;
 
   function begin(input: unknown, options: RunOptions = {}) {
@@ -158,4 +160,4 @@ export function defineModel<T extends Task>(impl: ModelImplementation<T>): Model
       return disposed;
     },
   };
-}
+};

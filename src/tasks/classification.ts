@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { type BatchPlan, characters, shareUsage, sliceEach } from './batch.ts';
 import { defineTask, type Task } from './task.ts';
 import { Usage } from './usage.ts';
 
@@ -32,11 +33,41 @@ export const ClassificationOutput = z.object({
 /** A classification result: one prediction per item, in input order, and usage. */
 export type ClassificationOutput = z.infer<typeof ClassificationOutput>;
 
-/** Texts or feature rows in, one {label, score, scores} per item out. */
+const textsOf = (text: string | string[]) => (typeof text === 'string' ? [text] : text);
+type ParsedInput = z.output<typeof ClassificationInput>;
+
+/** Texts with texts, rows with rows of the same width; one prediction per item. */
+const batch: BatchPlan<ParsedInput, ClassificationOutput> = {
+  key(input) {
+    if ('text' in input) return 'text';
+    const width = input.rows[0]!.length;
+    return input.rows.every((row) => row.length === width) ? `rows:${width}` : undefined;
+  },
+  size: (input) => ('text' in input ? textsOf(input.text).length : input.rows.length),
+  merge(inputs) {
+    if ('text' in inputs[0]!)
+      return { text: inputs.flatMap((input) => textsOf((input as { text: string }).text)) };
+    return { rows: inputs.flatMap((input) => (input as { rows: number[][] }).rows) };
+  },
+  split(output, inputs) {
+    const counts = inputs.map((input) => batch.size(input));
+    const weights = inputs.map((input) =>
+      'text' in input ? characters(textsOf(input.text)) : input.rows.length,
+    );
+    const usages = shareUsage(output.usage, weights);
+    return sliceEach(output.predictions, counts, 'predictions').map((predictions, i) => ({
+      predictions,
+      usage: usages[i]!,
+    }));
+  },
+};
+
+/** Texts or feature rows in, one {label, score, scores} per item out; concurrent calls can share a run. */
 export const classification: ClassificationTask = defineTask({
   name: 'classification',
   input: ClassificationInput,
   output: ClassificationOutput,
+  batch,
 });
 /** The classification task's type; an interface so that hovers say `Model<ClassificationTask>`. */
 export interface ClassificationTask

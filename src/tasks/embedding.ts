@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { type BatchPlan, characters, shareUsage, sliceEach } from './batch.ts';
 import { defineTask, type Task } from './task.ts';
 import { Usage } from './usage.ts';
 
@@ -36,11 +37,40 @@ export const EmbeddingOutput = z.object({
 /** An embedding result: one Float32Array per input, their `dimensions`, and usage. */
 export type EmbeddingOutput = z.infer<typeof EmbeddingOutput>;
 
-/** Texts (or token ids) in, one Float32Array vector per input out. */
+type ParsedInput = z.output<typeof EmbeddingInput>;
+const itemsOf = (input: ParsedInput) => ('texts' in input ? input.texts : input.tokens);
+
+/** Texts with texts, token ids with token ids, asking for the same `dimensions`; one vector per item. */
+const batch: BatchPlan<ParsedInput, EmbeddingOutput> = {
+  key: (input) => `${'texts' in input ? 'texts' : 'tokens'}:dimensions:${input.dimensions ?? 'default'}`,
+  size: (input) => itemsOf(input).length,
+  merge: (inputs) => ({
+    ...('texts' in inputs[0]!
+      ? { texts: inputs.flatMap((input) => (input as { texts: string[] }).texts) }
+      : { tokens: inputs.flatMap((input) => (input as { tokens: number[][] }).tokens) }),
+    ...(inputs[0]!.dimensions === undefined ? {} : { dimensions: inputs[0]!.dimensions }),
+  }),
+  split(output, inputs) {
+    const usages = shareUsage(
+      output.usage,
+      inputs.map((input) =>
+        'texts' in input ? characters(input.texts) : input.tokens.reduce((sum, ids) => sum + ids.length, 0),
+      ),
+    );
+    return sliceEach(
+      output.embeddings,
+      inputs.map((input) => itemsOf(input).length),
+      'embeddings',
+    ).map((embeddings, i) => ({ embeddings, dimensions: output.dimensions, usage: usages[i]! }));
+  },
+};
+
+/** Texts (or token ids) in, one Float32Array vector per input out; concurrent calls can share a run. */
 export const embedding: EmbeddingTask = defineTask({
   name: 'embedding',
   input: EmbeddingInput,
   output: EmbeddingOutput,
+  batch,
 });
 /** The embedding task's type; an interface so that hovers say `Model<EmbeddingTask>`. */
 export interface EmbeddingTask

@@ -1,3 +1,4 @@
+export type { BatchPlan } from './batch.ts';
 export * from './classification.ts';
 export * from './embedding.ts';
 export * from './task.ts';
@@ -10,14 +11,19 @@ import { embedding } from './embedding.ts';
 import { tensor } from './tensor.ts';
 import { textGeneration } from './text-generation.ts';
 
+/**
+ * Every built-in task, the one table of them: `tasks`, `TaskName` and `defineModel`'s typed
+ * signatures (tried in this order) are made from it, so a new task is added here once.
+ */
+export const builtinTasks = [textGeneration, embedding, classification, tensor] as const;
+
+type BuiltinTask = (typeof builtinTasks)[number];
+
 /** Every built-in task by name. */
-export const tasks = {
-  'text-generation': textGeneration,
-  embedding,
-  classification,
-  tensor,
-} as const;
+export const tasks = Object.freeze(Object.fromEntries(builtinTasks.map((task) => [task.name, task]))) as {
+  readonly [T in BuiltinTask as T['name']]: T;
+};
 /** The name of a built-in task: `'text-generation' | 'embedding' | 'classification' | 'tensor'`. */
-export type TaskName = keyof typeof tasks;
+export type TaskName = BuiltinTask['name'];
 /** The task type of a task name, e.g. `TaskByName<'embedding'>` is `EmbeddingTask`. */
 export type TaskByName<N extends TaskName> = (typeof tasks)[N];

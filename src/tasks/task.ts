@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { BatchPlan } from './batch.ts';
 
 /**
  * A task is data: a name plus zod schemas for its input, output and (if it streams) chunk.
@@ -16,6 +17,8 @@ export interface Task<
   readonly output: Output;
   /** Present for tasks that stream. */
   readonly chunk: Chunk;
+  /** Present for tasks whose requests can share one run (classification rows, embedding texts). */
+  readonly batch?: BatchPlan<z.output<Input>, z.output<Output>> | undefined;
 }
 
 /** What a caller passes to `run()` / `stream()` (defaults may be omitted). */
@@ -33,6 +36,12 @@ export function defineTask<
   Input extends z.ZodType,
   Output extends z.ZodType,
   Chunk extends z.ZodType | undefined = undefined,
->(task: { name: Name; input: Input; output: Output; chunk?: Chunk }): Task<Name, Input, Output, Chunk> {
+>(task: {
+  name: Name;
+  input: Input;
+  output: Output;
+  chunk?: Chunk;
+  batch?: BatchPlan<z.output<Input>, z.output<Output>>;
+}): Task<Name, Input, Output, Chunk> {
   return Object.freeze({ ...task, chunk: task.chunk as Chunk });
 }

@@ -1,16 +1,5 @@
-import { abortErrorOf, InvalidInputError } from '@mlkit/core';
+import { abortErrorOf, type BatchPlan, InvalidInputError } from '@mlkit/core';
 import type { Release } from './slots.ts';
-
-/** How one batchable task merges many requests into one input and splits the output back. */
-export interface BatchPlan<I, O> {
-  /** Requests with the same key can share a run (same input kind, same options); undefined: run alone. */
-  key(input: I): string | undefined;
-  /** Items (rows or texts) in one request. */
-  size(input: I): number;
-  merge(inputs: I[]): I;
-  /** One output per input, in order; must equal what running each input alone returns. */
-  split(output: O, inputs: I[]): O[];
-}
 
 export interface BatcherOptions<I, O> {
   plan: BatchPlan<I, O>;

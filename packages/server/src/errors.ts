@@ -1,4 +1,4 @@
-import { type InvalidInputIssue, isMlkitError, type MlkitError } from '@mlkit/core';
+import { type InvalidInputIssue, isMlkitError, type MlkitError, openaiWire } from '@mlkit/core';
 
 export interface HttpErrorOptions {
   /** Machine-readable kind, e.g. 'invalid_json', 'model_not_found', 'queue_full'. */
@@ -67,8 +67,12 @@ function fromMlkitError(error: MlkitError): HttpError {
         issues: (error as MlkitError & { issues?: InvalidInputIssue[] }).issues ?? [],
         cause,
       });
-    case 'unsupported':
-      return new HttpError(400, error.message, { code: 'unsupported', cause });
+    case 'unsupported': {
+      // A protocol's mapping names the request field the model cannot honour (OpenAI's `param`).
+      const param = (error as MlkitError & { param?: string }).param;
+      if (param === undefined) return new HttpError(400, error.message, { code: 'unsupported', cause });
+      return new HttpError(400, error.message, { code: 'unsupported_parameter', param, cause });
+    }
     case 'rate_limit':
     case 'overloaded': {
       const retryAfterMs = (error as MlkitError & { retryAfterMs?: number }).retryAfterMs ?? 1000;
@@ -100,24 +104,10 @@ export function protocolOf(path: string): Protocol {
   return 'plain';
 }
 
-const OPENAI_TYPES: Record<number, string> = {
-  // OpenAI's own type for a missing or wrong key; its SDKs raise AuthenticationError on the status.
-  401: 'invalid_request_error',
-  403: 'permission_error',
-  404: 'invalid_request_error',
-  429: 'rate_limit_error',
-  504: 'timeout_error',
-};
-
 /** The JSON body of an error: OpenAI's `{error:{message,type,param,code}}`, OIP's `{error}`, or plain. */
 export function errorBody(protocol: Protocol, error: HttpError): unknown {
-  const issues = error.issues.length > 0 ? { issues: error.issues } : {};
-  if (protocol === 'openai') {
-    const type =
-      OPENAI_TYPES[error.status] ?? (error.status >= 500 ? 'server_error' : 'invalid_request_error');
-    const param = error.param?.replace(/^body\.?/, '') || null;
-    return { error: { message: error.message, type, param, code: error.code, ...issues } };
-  }
+  if (protocol === 'openai') return openaiWire.errorBody(error);
   if (protocol === 'oip') return { error: error.message };
+  const issues = error.issues.length > 0 ? { issues: error.issues } : {};
   return { error: error.message, code: error.code, ...issues };
 }

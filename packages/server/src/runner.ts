@@ -1,4 +1,5 @@
 import {
+  type BatchPlan,
   type ChunkOf,
   type Model,
   OverloadedError,
@@ -9,8 +10,7 @@ import {
   tasks,
   type Usage,
 } from '@mlkit/core';
-import { classificationPlan, embeddingPlan } from './batch-plans.ts';
-import { Batcher, type BatchPlan } from './batcher.ts';
+import { Batcher } from './batcher.ts';
 import type { ServerMetrics } from './metrics.ts';
 import { type Release, Slots } from './slots.ts';
 
@@ -27,11 +27,6 @@ export interface OpenStream<C> extends AsyncIterable<C> {
   /** Release the slot and stop the model's stream; idempotent. */
   close(): Promise<void>;
 }
-
-const PLANS: Partial<Record<string, BatchPlan<any, any>>> = {
-  classification: classificationPlan,
-  embedding: embeddingPlan,
-};
 
 /**
  * One served model: validates input before it queues, admits or refuses (429) by queue depth,
@@ -55,7 +50,10 @@ export class ModelRunner {
     this.maxQueue = options.maxQueue;
     this.#metrics = options.metrics;
     this.#slots = new Slots(options.maxConcurrency);
-    const plan = PLANS[model.task];
+    // A task that batches declares its plan beside its schemas (src/tasks/).
+    const plan = (tasks[model.task as TaskName] as Task | undefined)?.batch as
+      | BatchPlan<unknown, unknown>
+      | undefined;
     // Batching helps only a model that runs many items in one call; others would just loop.
     if (plan && options.batching && model.capabilities.batching) {
       const maxBatch = Math.min(

@@ -2,7 +2,7 @@
 import { InvalidInputError } from '../../errors.ts';
 import { readEnv } from '../../http/auth.ts';
 import type { Model } from '../../model.ts';
-import type { CreateModelOptions, ModelProvider } from '../../registry.ts';
+import type { CreateModelOptions, ModelProvider } from '../types.ts';
 import type { TextGenerationSettings } from './chat.ts';
 import type { EmbeddingSettings } from './embeddings.ts';
 import {

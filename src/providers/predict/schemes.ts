@@ -1,6 +1,6 @@
 /** The `predict:` scheme of `createModel()`. */
 import { InvalidInputError } from '../../errors.ts';
-import type { ModelProvider } from '../../registry.ts';
+import type { ModelProvider } from '../types.ts';
 import { createPredict, type PredictSettings } from './index.ts';
 
 /** Options of `createModel('predict:<url>')`: createPredict()'s settings but the URL. */

@@ -1,62 +1,70 @@
-import type { EmbeddingOutput, TextGenerationOutput, TextGenerationTask } from '@mlkit/core';
-import type { App, ServerContext } from '../context.ts';
-import type { HttpError } from '../errors.ts';
-import { sseResponse } from '../sse.ts';
-import { chatCompletionChunks, newCompletionMeta, toChatCompletion, toGenerationInput } from './chat.ts';
 import {
-  newTextCompletionMeta,
-  textCompletionChunks,
-  toCompletionInputs,
-  toTextCompletion,
-} from './completions.ts';
-import { toEmbeddingInput, toEmbeddingsResponse } from './embeddings.ts';
-import { newResponseMeta, responseEvents, toResponse, toResponsesInput } from './responses.ts';
-import { ChatCompletionRequest, CompletionRequest, EmbeddingsRequest, ResponsesRequest } from './schemas.ts';
+  type EmbeddingOutput,
+  openaiWire,
+  type TextGenerationOutput,
+  type TextGenerationTask,
+} from '@mlkit/core';
+import type { App, ServerContext } from '../context.ts';
+import { type HttpError, toHttpError } from '../errors.ts';
+import { sseResponse } from '../sse.ts';
+
+const {
+  ChatCompletionRequest,
+  CompletionRequest,
+  EmbeddingsRequest,
+  ResponsesRequest,
+  chatCompletions,
+  embeddings,
+} = openaiWire;
 
 const started = Math.floor(Date.now() / 1000);
 
 /**
  * OpenAI-compatible routes: `/v1/models`, `/v1/chat/completions`, `/v1/completions` and
- * `/v1/responses` (each with SSE), `/v1/embeddings`.
+ * `/v1/responses` (each with SSE), `/v1/embeddings`. The wire mappings are core's
+ * `protocols/openai`; the routes only pick the model, run it and answer.
  */
 export function openaiRoutes(
   app: App,
   context: ServerContext,
   reportStreamError: (error: HttpError) => void,
 ): void {
-  const describe = (name: string, task: string) => ({
-    id: name,
-    object: 'model',
-    created: started,
-    owned_by: 'mlkit',
-    task,
-  });
+  // A failure inside a 200 stream: reported like any failed request, then sent as the wire's error event.
+  const failureOf = (error: unknown) => {
+    const httpError = toHttpError(error);
+    reportStreamError(httpError);
+    return httpError;
+  };
+  const served = (runner: { name: string; task: string }) => ({ modelName: runner.name, task: runner.task });
 
   app.get('/v1/models', (c) =>
-    c.json({ object: 'list', data: [...context.runners.values()].map((r) => describe(r.name, r.task)) }),
+    c.json(openaiWire.modelList([...context.runners.values()].map(served), started)),
   );
 
   // Served names may contain slashes ("org/model"), as OpenAI-compatible servers allow.
-  app.get('/v1/models/:model{.+}', (c) => {
-    const runner = context.runner(c.req.param('model'));
-    return c.json(describe(runner.name, runner.task));
-  });
+  app.get('/v1/models/:model{.+}', (c) =>
+    c.json(openaiWire.modelObject(served(context.runner(c.req.param('model'))), started)),
+  );
 
   app.post('/v1/chat/completions', async (c) => {
     const body = await context.readBody(c, ChatCompletionRequest);
     const runner = context.runnerFor(body.model, ['text-generation'], 'chat completions');
     c.set('model', runner.name);
-    const input = toGenerationInput(body, runner.model.capabilities);
-    const meta = newCompletionMeta(body.model);
+    const wire = {
+      modelName: body.model,
+      capabilities: runner.model.capabilities,
+      meta: openaiWire.newCompletionMeta(body.model),
+    };
+    const input = chatCompletions.decodeRequest(body, wire);
     const scope = c.get('scope');
     if (!body.stream) {
       const output = await runner.run<TextGenerationOutput>(input, scope.signal);
-      return c.json(toChatCompletion(output, meta));
+      return c.json(chatCompletions.encodeResponse(output, wire));
     }
     const stream = await runner.stream<TextGenerationTask>(input, scope.signal);
     const release = scope.hold();
     const includeUsage = body.stream_options?.include_usage === true;
-    return sseResponse(chatCompletionChunks(stream, meta, includeUsage, reportStreamError), () => {
+    return sseResponse(openaiWire.chatCompletionChunks(stream, wire.meta, includeUsage, failureOf), () => {
       void stream.close();
       release();
     });
@@ -66,14 +74,14 @@ export function openaiRoutes(
     const body = await context.readBody(c, CompletionRequest);
     const runner = context.runnerFor(body.model, ['text-generation'], 'completions');
     c.set('model', runner.name);
-    const inputs = toCompletionInputs(body, runner.model.capabilities);
-    const meta = newTextCompletionMeta(body.model);
+    const inputs = openaiWire.toCompletionInputs(body, runner.model.capabilities);
+    const meta = openaiWire.newTextCompletionMeta(body.model);
     const scope = c.get('scope');
     if (!body.stream) {
       const outputs = await Promise.all(
         inputs.map((input) => runner.run<TextGenerationOutput>(input, scope.signal)),
       );
-      return c.json(toTextCompletion(outputs, meta));
+      return c.json(openaiWire.toTextCompletion(outputs, meta));
     }
     // The first prompt's stream opens before the 200, so its errors are an HTTP status; the rest open in turn.
     const first = await runner.stream<TextGenerationTask>(inputs[0]!, scope.signal);
@@ -82,7 +90,7 @@ export function openaiRoutes(
     );
     const release = scope.hold();
     const includeUsage = body.stream_options?.include_usage === true;
-    return sseResponse(textCompletionChunks(opens, meta, includeUsage, reportStreamError), () => {
+    return sseResponse(openaiWire.textCompletionChunks(opens, meta, includeUsage, failureOf), () => {
       void first.close();
       release();
     });
@@ -92,16 +100,16 @@ export function openaiRoutes(
     const body = await context.readBody(c, ResponsesRequest);
     const runner = context.runnerFor(body.model, ['text-generation'], 'responses');
     c.set('model', runner.name);
-    const input = toResponsesInput(body);
-    const meta = newResponseMeta(body);
+    const input = openaiWire.toResponsesInput(body);
+    const meta = openaiWire.newResponseMeta(body);
     const scope = c.get('scope');
     if (!body.stream) {
       const output = await runner.run<TextGenerationOutput>(input, scope.signal);
-      return c.json(toResponse(output, meta));
+      return c.json(openaiWire.toResponse(output, meta));
     }
     const stream = await runner.stream<TextGenerationTask>(input, scope.signal);
     const release = scope.hold();
-    return sseResponse(responseEvents(stream, meta, reportStreamError), () => {
+    return sseResponse(openaiWire.responseEvents(stream, meta, failureOf), () => {
       void stream.close();
       release();
     });
@@ -111,8 +119,13 @@ export function openaiRoutes(
     const body = await context.readBody(c, EmbeddingsRequest);
     const runner = context.runnerFor(body.model, ['embedding'], 'embeddings');
     c.set('model', runner.name);
-    const input = toEmbeddingInput(body, runner.model.capabilities);
+    const wire = {
+      modelName: body.model,
+      encodingFormat: body.encoding_format,
+      capabilities: runner.model.capabilities,
+    };
+    const input = embeddings.decodeRequest(body, wire);
     const output = await runner.run<EmbeddingOutput>(input, c.get('scope').signal);
-    return c.json(toEmbeddingsResponse(output, body));
+    return c.json(embeddings.encodeResponse(output, wire));
   });
 }
