@@ -58,7 +58,7 @@ export type InferRequest = z.infer<typeof InferRequest>;
 
 /** `$inference_response`. */
 export const InferResponse = z.looseObject({
-  model_name: z.string(),
+  model_name: z.string().nullish(),
   model_version: z.string().nullish(),
   id: z.string().nullish(),
   parameters: Parameters.nullish(),
