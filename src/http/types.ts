@@ -62,8 +62,6 @@ export interface RequestOptions {
   onEvent?: (event: ModelEvent) => void;
   /** Sent as `Idempotency-Key` on POST; minted once per logical call when omitted. */
   idempotencyKey?: string;
-  /** `json()`: reads a 2xx body's text as a value before `schema` checks it. Default JSON.parse (TF Serving sends bare NaN). */
-  parseBody?: (text: string) => unknown;
 }
 
 export interface StreamRequestOptions extends RequestOptions {
