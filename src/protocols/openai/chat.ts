@@ -277,6 +277,20 @@ export const chatCompletions: TaskMapping<
 // --- Streams ----------------------------------------------------------------------------------
 
 /**
+ * Server: the payloads of one streamed completion (`object` 'chat.completion.chunk' or
+ * 'text_completion'): a chunk of one choice (with `usage: null` while the usage chunk is to come),
+ * and the usage chunk (`choices: []`).
+ */
+export function chunkWriter(object: string, meta: CompletionMeta, includeUsage: boolean) {
+  const base = { id: meta.id, object, created: meta.created, model: meta.model };
+  const extra = includeUsage ? { usage: null } : {};
+  return {
+    choice: (choice: Record<string, unknown>) => JSON.stringify({ ...base, choices: [choice], ...extra }),
+    usage: (usage: Usage) => JSON.stringify({ ...base, choices: [], usage: usageOf(usage) }),
+  };
+}
+
+/**
  * Server: the task's stream as OpenAI's SSE payloads: a role chunk, content deltas, a chunk with
  * the finish_reason, the usage chunk (`choices: []`) when asked, then `[DONE]`. A failure
  * mid-stream is sent as an `{error}` event (`failureOf` gives its status and code) and the stream
@@ -288,14 +302,9 @@ export async function* chatCompletionChunks(
   includeUsage: boolean,
   failureOf: (error: unknown) => WireFailure,
 ): AsyncGenerator<string> {
-  const base = { id: meta.id, object: 'chat.completion.chunk', created: meta.created, model: meta.model };
-  const extra = includeUsage ? { usage: null } : {};
+  const write = chunkWriter('chat.completion.chunk', meta, includeUsage);
   const event = (delta: Record<string, unknown>, finishReason: string | null) =>
-    JSON.stringify({
-      ...base,
-      choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }],
-      ...extra,
-    });
+    write.choice({ index: 0, delta, logprobs: null, finish_reason: finishReason });
 
   yield event({ role: 'assistant', content: '' }, null);
   let usage: Usage | undefined;
@@ -315,7 +324,7 @@ export async function* chatCompletionChunks(
     return;
   }
   if (!finished) yield event({}, 'stop');
-  if (includeUsage) yield JSON.stringify({ ...base, choices: [], usage: usageOf(usage ?? {}) });
+  if (includeUsage) yield write.usage(usage ?? {});
   yield '[DONE]';
 }
 

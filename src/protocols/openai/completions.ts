@@ -10,7 +10,7 @@ import type {
   TextGenerationOutput,
 } from '../../tasks/text-generation.ts';
 import type { Usage } from '../../tasks/usage.ts';
-import { type CompletionMeta, finishReasonOf, samplingOf, usageOf } from './chat.ts';
+import { type CompletionMeta, chunkWriter, finishReasonOf, samplingOf, usageOf } from './chat.ts';
 import { errorBody, unsupported, type WireFailure } from './errors.ts';
 import type { CompletionRequest } from './schemas.ts';
 
@@ -84,14 +84,9 @@ export async function* textCompletionChunks(
   includeUsage: boolean,
   failureOf: (error: unknown) => WireFailure,
 ): AsyncGenerator<string> {
-  const base = { id: meta.id, object: 'text_completion', created: meta.created, model: meta.model };
-  const extra = includeUsage ? { usage: null } : {};
+  const write = chunkWriter('text_completion', meta, includeUsage);
   const event = (index: number, text: string, finishReason: string | null) =>
-    JSON.stringify({
-      ...base,
-      choices: [{ index, text, logprobs: null, finish_reason: finishReason }],
-      ...extra,
-    });
+    write.choice({ index, text, logprobs: null, finish_reason: finishReason });
   const usages: Usage[] = [];
   try {
     for (const [index, open] of streams.entries()) {
@@ -111,6 +106,6 @@ export async function* textCompletionChunks(
     yield JSON.stringify(errorBody(failureOf(error)));
     return;
   }
-  if (includeUsage) yield JSON.stringify({ ...base, choices: [], usage: usageOf(sumUsage(usages)) });
+  if (includeUsage) yield write.usage(sumUsage(usages));
   yield '[DONE]';
 }

@@ -6,7 +6,7 @@ import {
 } from '@mlkit/core';
 import type { App, ServerContext } from '../context.ts';
 import { type HttpError, toHttpError } from '../errors.ts';
-import { sseResponse } from '../sse.ts';
+import { type SseEvent, sseResponse } from '../sse.ts';
 
 const {
   ChatCompletionRequest,
@@ -35,6 +35,18 @@ export function openaiRoutes(
     reportStreamError(httpError);
     return httpError;
   };
+  // The request stays in flight (shutdown waits for it) until its stream ends or the client leaves.
+  const streamed = (
+    scope: { hold(): () => void },
+    stream: { close(): Promise<void> },
+    events: AsyncIterable<string | SseEvent>,
+  ) => {
+    const release = scope.hold();
+    return sseResponse(events, () => {
+      void stream.close();
+      release();
+    });
+  };
   const served = (runner: { name: string; task: string }) => ({ modelName: runner.name, task: runner.task });
 
   app.get('/v1/models', (c) =>
@@ -62,12 +74,12 @@ export function openaiRoutes(
       return c.json(chatCompletions.encodeResponse(output, wire));
     }
     const stream = await runner.stream<TextGenerationTask>(input, scope.signal);
-    const release = scope.hold();
     const includeUsage = body.stream_options?.include_usage === true;
-    return sseResponse(openaiWire.chatCompletionChunks(stream, wire.meta, includeUsage, failureOf), () => {
-      void stream.close();
-      release();
-    });
+    return streamed(
+      scope,
+      stream,
+      openaiWire.chatCompletionChunks(stream, wire.meta, includeUsage, failureOf),
+    );
   });
 
   app.post('/v1/completions', async (c) => {
@@ -88,12 +100,8 @@ export function openaiRoutes(
     const opens = inputs.map((input, index) =>
       index === 0 ? async () => first : () => runner.stream<TextGenerationTask>(input, scope.signal),
     );
-    const release = scope.hold();
     const includeUsage = body.stream_options?.include_usage === true;
-    return sseResponse(openaiWire.textCompletionChunks(opens, meta, includeUsage, failureOf), () => {
-      void first.close();
-      release();
-    });
+    return streamed(scope, first, openaiWire.textCompletionChunks(opens, meta, includeUsage, failureOf));
   });
 
   app.post('/v1/responses', async (c) => {
@@ -108,11 +116,7 @@ export function openaiRoutes(
       return c.json(openaiWire.toResponse(output, meta));
     }
     const stream = await runner.stream<TextGenerationTask>(input, scope.signal);
-    const release = scope.hold();
-    return sseResponse(openaiWire.responseEvents(stream, meta, failureOf), () => {
-      void stream.close();
-      release();
-    });
+    return streamed(scope, stream, openaiWire.responseEvents(stream, meta, failureOf));
   });
 
   app.post('/v1/embeddings', async (c) => {
