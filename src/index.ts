@@ -6,10 +6,25 @@
  */
 export { abortErrorOf, deadline, raceAbort, sleep, throwIfAborted } from './abort.ts';
 export * from './compose/index.ts';
+export {
+  type ConfiguredModel,
+  createModelFromConfig,
+  ModelConfig,
+  type ModelConfigInput,
+  type ModelConfigOutput,
+} from './config.ts';
 export { type CallContext, defineModel, type ModelImplementation } from './define-model.ts';
 export * from './errors.ts';
 export { createTransport } from './http/transport.ts';
-export { type Capabilities, isModel, type Model, type ModelEvent, type RunOptions } from './model.ts';
+export {
+  type Capabilities,
+  isModel,
+  type Model,
+  type ModelEvent,
+  type ModelSignature,
+  type RunOptions,
+  type TensorSignature,
+} from './model.ts';
 export {
   createOpenAICompatible,
   type EmbeddingSettings,
@@ -22,6 +37,43 @@ export {
   type TextGenerationSettings,
 } from './providers/openai-compatible/index.ts';
 export type { OpenAIModelOptions } from './providers/openai-compatible/schemes.ts';
+/** The OpenAI wire format, both directions (what the client provider and `@mlkit/server` share). */
+export * as openaiWire from './protocols/openai/index.ts';
+/** The Open Inference Protocol v2 wire format, both directions (the `oip:` client and `@mlkit/server` share it). */
+export * as oipWire from './protocols/oip-v2/index.ts';
+export * from './providers/oip/public.ts';
+export {
+  classificationMapping as predictClassificationMapping,
+  decodePredictions,
+  isSingleItem,
+  type PredictContext,
+  PredictRequest,
+  PredictResponse,
+  predictProtocol,
+} from './protocols/predict/index.ts';
+export {
+  createPredict,
+  type PredictAnswer,
+  type PredictItems,
+  type PredictSettings,
+} from './providers/predict/index.ts';
+export type { PredictModelOptions } from './providers/predict/schemes.ts';
+export {
+  createTFServing,
+  type TFServingClassificationSettings,
+  type TFServingMetadata,
+  type TFServingModelRef,
+  type TFServingPredictSettings,
+  type TFServingProvider,
+  type TFServingRequestOptions,
+  type TFServingSettings,
+  type TFServingTensorInfo,
+  type TFServingTensorSettings,
+  type TFServingVersionStatus,
+} from './providers/tf-serving/index.ts';
+export type { TFServingModelOptions } from './providers/tf-serving/schemes.ts';
+/** TF Serving's REST wire format, both directions (row and columnar predict, `{b64}`, NaN tokens). */
+export * as tfServingWire from './protocols/tf-serving/index.ts';
 export {
   type CreateModelOptions,
   createModel,

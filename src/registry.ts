@@ -1,15 +1,14 @@
 import { InvalidInputError, ModelLoadError } from './errors.ts';
 import type { Model } from './model.ts';
 import { builtinProviders } from './providers/index.ts';
+import type { OipModelOptions } from './providers/oip/schemes.ts';
 import type { OpenAIModelOptions } from './providers/openai-compatible/schemes.ts';
+import type { PredictModelOptions } from './providers/predict/schemes.ts';
+import type { TFServingModelOptions } from './providers/tf-serving/schemes.ts';
+import type { CreateModelOptions, ModelProvider } from './providers/types.ts';
 import type { TaskByName, TaskName } from './tasks/index.ts';
 
-/** What a provider's `create()` receives: createModel()'s options as given; each provider checks its own. */
-export interface CreateModelOptions {
-  /** The task to run; a provider infers it from the model when it can (an ONNX folder's config.json). */
-  task?: TaskName;
-  [option: string]: unknown;
-}
+export type { CreateModelOptions, ModelProvider } from './providers/types.ts';
 
 /**
  * createModel()'s options, by scheme. A package that adds a scheme adds its options here, e.g.
@@ -18,6 +17,9 @@ export interface CreateModelOptions {
 export interface ProviderOptionsByScheme {
   openai: OpenAIModelOptions;
   'openai-compatible': OpenAIModelOptions;
+  predict: PredictModelOptions;
+  oip: OipModelOptions;
+  tfserving: TFServingModelOptions;
 }
 
 /**
@@ -28,13 +30,6 @@ export type ModelOptions<Spec extends string> =
   Spec extends `${infer Scheme extends keyof ProviderOptionsByScheme}:${string}`
     ? ProviderOptionsByScheme[Scheme]
     : ProviderOptionsByScheme[keyof ProviderOptionsByScheme];
-
-/** Turns the `id` part of `'scheme:id'` into a Model. Packages export one: `@mlkit/onnx` exports `onnxProvider`. */
-export interface ModelProvider {
-  readonly scheme: string;
-  /** Make the Model for the `id` part of the spec, with createModel()'s options. */
-  create(id: string, options: CreateModelOptions): Model | Promise<Model>;
-}
 
 // Built-in schemes first; registerProvider() may replace them.
 const providers = new Map<string, ModelProvider>(
