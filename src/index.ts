@@ -25,6 +25,22 @@ export {
   type RunOptions,
   type TensorSignature,
 } from './model.ts';
+/** The Open Inference Protocol v2 wire format, both directions (the `oip:` client and `@mlkit/server` share it). */
+export * as oipWire from './protocols/oip-v2/index.ts';
+/** The OpenAI wire format, both directions (what the client provider and `@mlkit/server` share). */
+export * as openaiWire from './protocols/openai/index.ts';
+export {
+  classificationMapping as predictClassificationMapping,
+  decodePredictions,
+  isSingleItem,
+  type PredictContext,
+  PredictRequest,
+  PredictResponse,
+  predictProtocol,
+} from './protocols/predict/index.ts';
+/** TF Serving's REST wire format, both directions (row and columnar predict, `{b64}`, NaN tokens). */
+export * as tfServingWire from './protocols/tf-serving/index.ts';
+export * from './providers/oip/public.ts';
 export {
   createOpenAICompatible,
   type EmbeddingSettings,
@@ -37,20 +53,6 @@ export {
   type TextGenerationSettings,
 } from './providers/openai-compatible/index.ts';
 export type { OpenAIModelOptions } from './providers/openai-compatible/schemes.ts';
-/** The OpenAI wire format, both directions (what the client provider and `@mlkit/server` share). */
-export * as openaiWire from './protocols/openai/index.ts';
-/** The Open Inference Protocol v2 wire format, both directions (the `oip:` client and `@mlkit/server` share it). */
-export * as oipWire from './protocols/oip-v2/index.ts';
-export * from './providers/oip/public.ts';
-export {
-  classificationMapping as predictClassificationMapping,
-  decodePredictions,
-  isSingleItem,
-  type PredictContext,
-  PredictRequest,
-  PredictResponse,
-  predictProtocol,
-} from './protocols/predict/index.ts';
 export {
   createPredict,
   type PredictAnswer,
@@ -72,8 +74,6 @@ export {
   type TFServingVersionStatus,
 } from './providers/tf-serving/index.ts';
 export type { TFServingModelOptions } from './providers/tf-serving/schemes.ts';
-/** TF Serving's REST wire format, both directions (row and columnar predict, `{b64}`, NaN tokens). */
-export * as tfServingWire from './protocols/tf-serving/index.ts';
 export {
   type CreateModelOptions,
   createModel,
