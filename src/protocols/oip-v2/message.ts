@@ -206,7 +206,7 @@ export function decodeInferResponse(
     }
     const { model_name, model_version, id, outputs } = parsed.data;
     return {
-      modelName: model_name,
+      ...(model_name != null && { modelName: model_name }),
       ...(model_version != null && { modelVersion: model_version }),
       ...(id != null && { id }),
       outputs: namedTensors(outputs, tail, 'response.outputs'),
