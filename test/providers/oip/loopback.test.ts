@@ -58,9 +58,8 @@ describe.each([false, true])('OIP v2 client -> @mlkit/server (binary: %s)', (bin
   });
 
   it('runs the iris graph as a tensor model with the outputs of the model in-process', async () => {
-    const input = {
-      inputs: { float_input: { dtype: 'float32', shape: [3, 4], data: Float32Array.from(irisRows.flat()) } },
-    } as const;
+    const features: Tensor = { dtype: 'float32', shape: [3, 4], data: Float32Array.from(irisRows.flat()) };
+    const input = { inputs: { float_input: features } };
     const expected = await direct.irisTensor.run(input);
     const actual = await client(binary).tensor('iris-tensor').run(input);
     expect(Object.keys(actual.outputs).sort()).toEqual(Object.keys(expected.outputs).sort());
