@@ -38,7 +38,8 @@ export const WireTensor = z.looseObject({
   name: z.string().min(1),
   shape: z.array(z.number().int().nonnegative()),
   datatype: Datatype,
-  parameters: Parameters.optional(),
+  // KServe's model server writes `"parameters": null` on every output it has none for.
+  parameters: Parameters.nullish(),
   data: z.unknown().optional(),
 });
 export type WireTensor = z.infer<typeof WireTensor>;
