@@ -4,7 +4,7 @@
  * same convention as infer tensors (`text_input` BYTES [1] in, `text_output` BYTES [1] out).
  * https://github.com/triton-inference-server/server/blob/main/docs/protocol/extension_generate.md
  */
-import { ServerError, UnsupportedError } from '../../errors.ts';
+import { ResponseValidationError, ServerError, UnsupportedError } from '../../errors.ts';
 import type { ParsedInputOf } from '../../tasks/task.ts';
 import type {
   FinishReason,
@@ -112,7 +112,14 @@ export function decodeGenerateEvent(data: unknown, provider: string): TextGenera
   if (error.success) {
     throw new ServerError(`${provider} sent an error inside the stream: ${error.data.error}`, { provider });
   }
-  const event = GenerateResponse.parse(data);
+  const parsed = GenerateResponse.safeParse(data);
+  if (!parsed.success) {
+    throw new ResponseValidationError(
+      `${provider} sent a generate_stream event without text_output: ${JSON.stringify(data).slice(0, 200)}`,
+      { provider },
+    );
+  }
+  const event = parsed.data;
   const chunks: TextGenerationChunk[] = [];
   if (event.text_output !== '') chunks.push({ type: 'text-delta', text: event.text_output });
   const reason = event.finish_reason;
