@@ -6,7 +6,10 @@ import type { PredictRequest, PredictResponse } from './schemas.ts';
 
 /** What the mapping needs besides the body. */
 export interface PredictContext {
-  /** Server: the request named one item (`{"data": [5.1, ...]}`), so the answer is one value, not arrays. */
+  /**
+   * One item as a bare value (`{"data": [5.1, ...]}`, `{"text": "..."}`) rather than a list of one:
+   * the server answers it with values, not arrays; the client sends it to single-row APIs.
+   */
   single?: boolean;
   /** Client: class names by index, for APIs that answer `"prediction": 2`. */
   labels?: readonly string[] | undefined;
@@ -81,10 +84,10 @@ export const classificationMapping: TaskMapping<
   PredictResponse,
   PredictContext
 > = {
-  encodeRequest(input) {
-    return 'rows' in input
-      ? { data: input.rows }
-      : { text: Array.isArray(input.text) ? input.text : [input.text] };
+  encodeRequest(input, context) {
+    const items = 'rows' in input ? input.rows : Array.isArray(input.text) ? input.text : [input.text];
+    const value = context.single && items.length === 1 ? items[0]! : items;
+    return 'rows' in input ? { data: value as number[] | number[][] } : { text: value as string | string[] };
   },
 
   decodeRequest(body): ClassificationInput {

@@ -29,7 +29,10 @@ export interface PredictSettings extends Omit<TransportOptions, 'provider' | 'ba
   name?: string;
   /** Class names by index, for APIs that answer `"prediction": 2`. */
   labels?: readonly string[];
-  /** The request body for the items of one request. Default `{"data": rows}` or `{"text": texts}`. */
+  /**
+   * The request body for the items of one request. Default `{"data": rows}` or `{"text": texts}`;
+   * with `batch: false`, the bare item: `{"data": row}` or `{"text": text}`.
+   */
   request?: (items: PredictItems) => unknown;
   /**
    * The answer as predictions: a zod schema whose output is predictions, or a function of the body.
@@ -38,7 +41,7 @@ export interface PredictSettings extends Omit<TransportOptions, 'provider' | 'ba
   response?: z.ZodType<PredictAnswer> | ((body: unknown, items: PredictItems) => PredictAnswer);
   /**
    * `true` (default): one request for all items; `{ maxBatch }`: requests of at most `maxBatch`
-   * items; `false`: one request per item, for APIs that take a single row.
+   * items; `false`: one request per item (a bare row), for APIs that take a single row.
    */
   batch?: boolean | { maxBatch: number };
   /** Requests in flight at once when a call needs several. Default 4. */
@@ -111,7 +114,7 @@ export function createPredict(settings: PredictSettings): Model<ClassificationTa
         : positiveInteger('settings.batch.maxBatch', batch.maxBatch, 1);
   const inFlight = positiveInteger('settings.concurrency', concurrency, 4);
   const transport = createTransport({ ...rest, provider: name, baseURL, modelId: id });
-  const context = { labels, provider: name };
+  const context = { labels, provider: name, single: batch === false };
 
   async function predict(items: PredictItems, options: ReturnType<typeof callOptions>, signal: AbortSignal) {
     const body = request

@@ -30,6 +30,13 @@ describe('predict classification mapping', () => {
     expect(answer).toEqual({ prediction: 'setosa', confidence: 0.9, scores: predictions[0]!.scores });
   });
 
+  it('writes one item bare for single-row APIs and reads it back as one row', () => {
+    const body = mapping.encodeRequest({ rows: [rows[0]!] }, { single: true });
+    expect(body).toEqual({ data: rows[0] });
+    expect(mapping.decodeRequest(body, {})).toEqual({ rows: [rows[0]] });
+    expect(mapping.encodeRequest({ text: ['good'] }, { single: true })).toEqual({ text: 'good' });
+  });
+
   it('round-trips many predictions through the response body', () => {
     const body = mapping.encodeResponse({ predictions, usage: {} }, {});
     expect(mapping.decodeResponse(body, {})).toEqual({ predictions, usage: {} });

@@ -12,14 +12,14 @@ async function startPredictServer() {
     requests++;
     let text = '';
     for await (const chunk of req) text += chunk;
-    const { data } = JSON.parse(text) as { data: number[][] };
+    const { data } = JSON.parse(text) as { data: number[][] | number[] };
+    const label = (row: number[]) => (row[0]! >= 0 ? 'positive' : 'negative');
     res.setHeader('content-type', 'application/json');
-    res.end(
-      JSON.stringify({
-        prediction: data.map((row) => (row[0]! >= 0 ? 'positive' : 'negative')),
-        confidence: data.map(() => 0.75),
-      }),
-    );
+    // A bare row (one-request-per-row mode) gets one value back, a list of rows a list.
+    const answer = data.every((value) => typeof value === 'number')
+      ? { prediction: label(data as number[]), confidence: 0.75 }
+      : { prediction: (data as number[][]).map(label), confidence: data.map(() => 0.75) };
+    res.end(JSON.stringify(answer));
   });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');

@@ -28,14 +28,14 @@ async function serve(handle: (body: any) => Promise<{ status: number; body: unkn
 describe('predict client against loopback servers', () => {
   it('keeps at most `concurrency` requests in flight in one-request-per-row mode, answers in row order', async () => {
     const stats = { inFlight: 0, maxInFlight: 0, requests: 0 };
-    const url = await serve(async ({ data }: { data: number[][] }) => {
+    const url = await serve(async ({ data }: { data: number[] }) => {
       stats.requests++;
       stats.inFlight++;
       stats.maxInFlight = Math.max(stats.maxInFlight, stats.inFlight);
       // Held so that, without a bound, all twelve requests would be in flight together.
       await new Promise((resolve) => setTimeout(resolve, 30));
       stats.inFlight--;
-      return { status: 200, body: { prediction: data.map((row) => `row-${row[0]}`), confidence: [1] } };
+      return { status: 200, body: { prediction: `row-${data[0]}`, confidence: 1 } };
     });
     const rows = Array.from({ length: 12 }, (_, i) => [i, 1, 2, 3]);
     const { predictions } = await createPredict({ url, batch: false, concurrency: 3, maxRetries: 0 }).run({

@@ -71,6 +71,19 @@ describe('predict client: defaults', () => {
     expect(predictions).toHaveLength(3);
   });
 
+  it('with batch: false sends each row bare as {"data": row} and reads the one-value answers', async () => {
+    const log = answer((body) => ({
+      prediction: body.data[2] < 2 ? 'setosa' : 'virginica',
+      confidence: 0.6,
+    }));
+    const { predictions } = await createPredict({ url: URL, maxRetries: 0, batch: false }).run({ rows });
+    expect(log.requests.map((r) => r.body).sort((a, b) => a.data[0] - b.data[0])).toEqual(
+      [...rows].sort((a, b) => a[0]! - b[0]!).map((row) => ({ data: row })),
+    );
+    expect(predictions.map((p) => p.label)).toEqual(['setosa', 'virginica', 'virginica']);
+    expect(predictions[0]!.score).toBe(0.6);
+  });
+
   it('keeps the query string of the URL', async () => {
     const log = recorder();
     server.use(
