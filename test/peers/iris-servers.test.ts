@@ -1,7 +1,7 @@
 // The issue's promise, checked against the servers teams really run: ONE function classifies iris rows
 // against Seldon MLServer, KServe's model server, a hand-written FastAPI /predict server and
 // @mlkit/server's OIP v2 and /predict routes — only the model string changes. All on 127.0.0.1.
-import { createModel, ServerError } from '@mlkit/core';
+import { createModel, createOpenInference, NotFoundError, ServerError } from '@mlkit/core';
 import { loadModel } from '@mlkit/onnx';
 import { createServer } from '@mlkit/server';
 import { type Listening, listen } from '@mlkit/server/node';
@@ -127,4 +127,27 @@ venvDescribe(venvTitle('one classifyIris(modelString) against every iris server'
       expect(fastapi[i]!.score).toBeCloseTo(prediction.score, 6);
     }
   });
+  it.each(['mlserver', 'kserve'] as const)(
+    'waits until %s says iris is ready, and reads its metadata',
+    async (server) => {
+      const oip = createOpenInference({ baseURL: urls[server] });
+      await oip.waitUntilReady({ modelName: 'iris', timeoutMs: 10_000 });
+      expect(await oip.health()).toBe(true);
+      expect(await oip.ready('iris')).toBe(true);
+      const { inputs, outputs } = await oip.metadata('iris');
+      expect(inputs).toEqual([{ name: 'input-0', datatype: 'FP32', shape: [-1, 4] }]);
+      expect(outputs).toEqual([{ name: 'predict_proba', datatype: 'FP64', shape: [-1, 3] }]);
+    },
+  );
+
+  it.each(['mlserver', 'kserve'] as const)('says a model %s does not serve is not ready', async (server) => {
+    expect(await createOpenInference({ baseURL: urls[server] }).ready('no-such-model')).toBe(false);
+  });
+
+  it.each(['mlserver', 'kserve'] as const)(
+    'fails with NotFoundError for a model %s does not serve',
+    async (server) => {
+      await expect(classifyIris(`oip:${urls[server]}/no-such-model`)).rejects.toBeInstanceOf(NotFoundError);
+    },
+  );
 });
