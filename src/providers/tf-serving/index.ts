@@ -168,7 +168,8 @@ function tensorInfo(info: {
   return { tfDtype: info.dtype, dtype: DTYPES[info.dtype], shape };
 }
 
-async function once<T>(
+/** Run one status or metadata request under the options' signal and total deadline. */
+async function withDeadline<T>(
   options: TFServingRequestOptions,
   run: (rest: object, signal: AbortSignal) => Promise<T>,
 ) {
@@ -209,7 +210,7 @@ export function createTFServing(settings: TFServingSettings): TFServingProvider 
   ): Promise<TFServingMetadata> {
     const path = `${modelPath(modelName, options)}/metadata`;
     plain ??= transportFor();
-    const body = await once(options, (rest, signal) =>
+    const body = await withDeadline(options, (rest, signal) =>
       readJson(plain!, {
         method: 'GET',
         path,
@@ -334,7 +335,7 @@ export function createTFServing(settings: TFServingSettings): TFServingProvider 
     async status(modelName, options = {}) {
       const path = modelPath(modelName, options);
       plain ??= transportFor();
-      const body = await once(options, (rest, signal) =>
+      const body = await withDeadline(options, (rest, signal) =>
         readJson(plain!, { method: 'GET', path, schema: ModelStatusResponse, ...rest, signal }),
       );
       return body.model_version_status.map(({ version, state, status }) => {
