@@ -6,9 +6,6 @@
 import { z } from 'zod';
 import type { TensorDType } from '../../tasks/tensor.ts';
 
-/** A tensor in TF Serving's JSON: a value or nested lists of values; binary strings as `{"b64": ...}`. */
-export type JsonTensor = unknown;
-
 /** POST `...:predict`, row form: one item per instance (an object of named inputs when there are several). */
 export const RowPredictRequest = z.object({
   signature_name: z.string().optional(),
@@ -19,6 +16,7 @@ export const ColumnarPredictRequest = z.object({
   signature_name: z.string().optional(),
   inputs: z.unknown(),
 });
+/** POST `...:predict` in either form. Tensors are values or nested lists; binary strings `{"b64": ...}`. */
 export const PredictRequest = z.union([RowPredictRequest, ColumnarPredictRequest]);
 export type PredictRequest = z.infer<typeof PredictRequest>;
 

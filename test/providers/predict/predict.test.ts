@@ -211,3 +211,32 @@ describe('predict: scheme', () => {
     );
   });
 });
+
+describe('predict client: retries', () => {
+  it('retries a 503 and answers from the next attempt', async () => {
+    let attempts = 0;
+    server.use(
+      http.post(URL, () => {
+        attempts++;
+        if (attempts === 1) return HttpResponse.json({ detail: 'warming up' }, { status: 503 });
+        return HttpResponse.json({ prediction: 'a', confidence: 1 });
+      }),
+    );
+    const model = createPredict({ url: URL, maxRetries: 1, retry: { baseDelayMs: 1, maxDelayMs: 1 } });
+    expect((await model.run({ rows: [rows[0]!] })).predictions[0]!.label).toBe('a');
+    expect(attempts).toBe(2);
+  });
+
+  it('does not retry a 422', async () => {
+    let attempts = 0;
+    server.use(
+      http.post(URL, () => {
+        attempts++;
+        return HttpResponse.json({ detail: [{ loc: ['body'], msg: 'bad' }] }, { status: 422 });
+      }),
+    );
+    const model = createPredict({ url: URL, maxRetries: 2, retry: { baseDelayMs: 1, maxDelayMs: 1 } });
+    await expect(model.run({ rows: [rows[0]!] })).rejects.toThrow(InvalidInputError);
+    expect(attempts).toBe(1);
+  });
+});
