@@ -96,10 +96,18 @@ export async function startPeer(options: StartPeerOptions): Promise<Peer> {
   };
   child.stdout!.on('data', keep);
   child.stderr!.on('data', keep);
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   let exitCode: number | null | undefined;
-  child.once('exit', (code, signal) => {
-    exitCode = code ?? (signal ? -1 : null);
+  const exited = new Promise<void>((resolve) => {
+    child.once('exit', (code, signal) => {
+      exitCode = code ?? (signal ? -1 : null);
+      resolve();
+    });
+    // A command that cannot start (ENOENT: no .venv) emits 'error' and no 'exit'.
+    child.once('error', (error) => {
+      output += `\n${error.message}`;
+      exitCode ??= -1;
+      resolve();
+    });
   });
 
   const url = `http://127.0.0.1:${options.port}`;
@@ -132,7 +140,7 @@ export async function startPeer(options: StartPeerOptions): Promise<Peer> {
 }
 
 async function stopProcess(child: ChildProcess, exited: Promise<void>, graceMs: number): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
+  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
   const signalGroup = (signal: NodeJS.Signals) => {
     try {
       // The peer's own process group (spawned detached): the server and any worker it forked.
