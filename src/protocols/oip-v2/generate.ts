@@ -154,7 +154,9 @@ export const textGenerationMapping: TaskMapping<
   decodeResponse(body, context) {
     const output = body.outputs.find((o) => o.name === 'text_output') ?? body.outputs[0];
     if (output?.tensor.dtype !== 'string' || output.tensor.data.length !== 1) {
-      throw new ServerError(`Model "${context.modelName}" answered without a text_output BYTES [1] output`);
+      throw new ResponseValidationError(
+        `Model "${context.modelName}" answered without a text_output BYTES [1] output`,
+      );
     }
     return { text: output.tensor.data[0]!, finishReason: 'stop', usage: {} };
   },

@@ -2,7 +2,7 @@
 import { InvalidInputError } from '../../errors.ts';
 import type { Model } from '../../model.ts';
 import type { ModelProvider } from '../types.ts';
-import { createOpenInference, type OpenInferenceSettings } from './index.ts';
+import { createOpenInference, type OpenInferenceProvider, type OpenInferenceSettings } from './index.ts';
 
 /** Options of `createModel('oip:...')`: the server's settings and the model's. */
 export interface OipModelOptions extends Omit<OpenInferenceSettings, 'baseURL'> {
@@ -33,6 +33,21 @@ export function parseOipSpec(id: string): { baseURL: string; modelName: string; 
   };
 }
 
+type ModelSettings = { version?: string; binary?: boolean; labels?: readonly string[] };
+
+/** The model each task makes, as a table. */
+const MODELS: Record<
+  string,
+  (provider: OpenInferenceProvider, modelName: string, settings: ModelSettings) => Model
+> = {
+  tensor: (provider, modelName, { labels: _, ...settings }) => provider.tensor(modelName, settings) as Model,
+  classification: (provider, modelName, settings) => provider.classification(modelName, settings) as Model,
+  embedding: (provider, modelName, { labels: _, ...settings }) =>
+    provider.embedding(modelName, settings) as Model,
+  'text-generation': (provider, modelName, { version }) =>
+    provider.textGeneration(modelName, version === undefined ? {} : { version }) as Model,
+};
+
 /** `oip:http://127.0.0.1:8000/iris` — a model on a Triton, KServe, MLServer or `@mlkit/server` OIP v2 server. */
 export const oipScheme: ModelProvider = {
   scheme: 'oip',
@@ -41,27 +56,13 @@ export const oipScheme: ModelProvider = {
     const { baseURL, modelName, version } = parseOipSpec(id);
     const provider = createOpenInference({ ...settings, baseURL });
     const model = { ...(version !== undefined && { version }), ...(binary !== undefined && { binary }) };
-    switch (task) {
-      case 'tensor':
-        return provider.tensor(modelName, model) as Model;
-      case 'classification':
-        return provider.classification(modelName, { ...model, ...(labels && { labels }) }) as Model;
-      case 'embedding':
-        return provider.embedding(modelName, model) as Model;
-      case 'text-generation':
-        return provider.textGeneration(modelName, version === undefined ? {} : { version }) as Model;
-      default:
-        throw new InvalidInputError(
-          `"oip:" models run tensor, classification, embedding or text-generation, not "${task as string}"`,
-          {
-            issues: [
-              {
-                path: 'options.task',
-                message: 'expected tensor, classification, embedding or text-generation',
-              },
-            ],
-          },
-        );
+    const make = Object.hasOwn(MODELS, task) ? MODELS[task] : undefined;
+    if (!make) {
+      throw new InvalidInputError(
+        `"oip:" models run ${Object.keys(MODELS).join(', ')}, not "${task as string}"`,
+        { issues: [{ path: 'options.task', message: `expected one of ${Object.keys(MODELS).join(', ')}` }] },
+      );
     }
+    return make(provider, modelName, { ...model, ...(labels && { labels }) });
   },
 };

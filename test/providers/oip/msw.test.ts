@@ -312,4 +312,15 @@ describe('OIP v2 client: errors, health and metadata', () => {
     expect(seen).toHaveLength(1);
     expect(predictions[0]!.label).toBe('setosa');
   });
+
+  it('refuses an oip: spec without a model name, and a task OIP does not carry, naming the field', async () => {
+    await expect(createModel('oip:http://triton.test:8000')).rejects.toMatchObject({
+      code: 'invalid_input',
+      issues: [{ path: 'spec' }],
+    });
+    await expect(createModel(`oip:${BASE_URL}/iris`, { task: 'speech' as never })).rejects.toMatchObject({
+      code: 'invalid_input',
+      issues: [{ path: 'options.task' }],
+    });
+  });
 });
