@@ -1,7 +1,7 @@
-import { type ClassificationOutput, isSingleItem, PredictRequest, predictProtocol } from '@mlkit/core';
+import { type ClassificationOutput, predictWire } from '@mlkit/core';
 import type { App, ServerContext } from './context.ts';
 
-const mapping = predictProtocol.tasks.classification;
+const mapping = predictWire.predictProtocol.tasks.classification;
 
 /**
  * `POST /predict/{name}` for classification models: `{"data": [[...], ...]}`, `{"data": [...]}`
@@ -12,11 +12,11 @@ export function predictRoutes(app: App, context: ServerContext): void {
   app.post('/predict/:name', async (c) => {
     const runner = context.runnerFor(c.req.param('name'), ['classification'], '/predict requests');
     c.set('model', runner.name);
-    const body = await context.readBody(c, PredictRequest);
+    const body = await context.readBody(c, predictWire.PredictRequest);
     const output = await runner.run<ClassificationOutput>(
       mapping.decodeRequest(body, {}),
       c.get('scope').signal,
     );
-    return c.json(mapping.encodeResponse(output, { single: isSingleItem(body) }));
+    return c.json(mapping.encodeResponse(output, { single: predictWire.isSingleItem(body) }));
   });
 }

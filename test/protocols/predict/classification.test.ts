@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { decodePredictions, isSingleItem, predictProtocol } from '../../../src/index.ts';
+import { predictWire } from '../../../src/index.ts';
+
+const { decodePredictions, isSingleItem, predictProtocol } = predictWire;
 
 const mapping = predictProtocol.tasks.classification;
 const rows = [
