@@ -90,12 +90,10 @@ async function main(): Promise<void> {
   const local = meter(await loadModel(folder, { task: 'text-generation' }), PRICES.local, {
     id: 'local:tiny-gpt',
   });
+  const hybrid = fallback([hosted, local], { circuit: { failureThreshold: 2, cooldownMs: 60_000 } });
   const model = cache(
     route({
-      models: {
-        hybrid: fallback([hosted, local], { circuit: { failureThreshold: 2, cooldownMs: 60_000 } }),
-        local,
-      },
+      models: { hybrid, local },
       select: (input) => ('prompt' in input && SENSITIVE.test(input.prompt) ? 'local' : 'hybrid'),
     }),
     { ttlMs: 10 * 60_000 },

@@ -4,7 +4,7 @@ import { defineModel } from '../define-model.ts';
 import { InvalidInputError } from '../errors.ts';
 import type { Model } from '../model.ts';
 import type { ChunkOf, InputOf, OutputOf, ParsedInputOf, Task } from '../tasks/task.ts';
-import { commonTask, memberOptions } from './members.ts';
+import { commonTask, memberOptions, type TaskOf } from './members.ts';
 
 /** What `cache()` keeps per key: a run's output, or every chunk of a stream. */
 export type CacheEntry<T extends Task = Task> =
@@ -99,6 +99,7 @@ async function sha256(text: string): Promise<string> {
  * @example
  * const cached = cache(openai().embedding('text-embedding-3-small'), { ttlMs: 60 * 60_000 });
  */
+export function cache<M extends Model>(model: M, options?: CacheOptions<TaskOf<M>>): Model<TaskOf<M>>;
 export function cache<T extends Task>(model: Model<T>, options: CacheOptions<T> = {}): Model<T> {
   const task = commonTask<T>('cache', [['model', model]], options.task);
   if (options.ttlMs !== undefined && !(options.ttlMs > 0)) {

@@ -3,7 +3,7 @@ import { type ErrorCode, isMlkitError, OverloadedError } from '../errors.ts';
 import type { Model } from '../model.ts';
 import type { ChunkOf, InputOf, Task } from '../tasks/task.ts';
 import { Circuit, type CircuitOptions, checkCircuitOptions } from './circuit.ts';
-import { commonTask, type Member, memberOptions, sharedCapabilities } from './members.ts';
+import { commonTask, type Member, memberOptions, sharedCapabilities, type TaskOf } from './members.ts';
 
 /** What `onFallback` hears when one model failed and the next one is tried. */
 export interface FallbackInfo {
@@ -63,6 +63,10 @@ export function defaultShouldFallback(error: unknown): boolean {
  *   onFallback: ({ from, to, error }) => console.warn(`${from} failed (${error}); trying ${to}`),
  * });
  */
+export function fallback<M extends Model>(
+  models: readonly M[],
+  options?: FallbackOptions<TaskOf<M>>,
+): Model<TaskOf<M>>;
 export function fallback<T extends Task>(
   models: readonly Model<T>[],
   options: FallbackOptions<T> = {},

@@ -3,7 +3,7 @@ import { type CallContext, defineModel } from '../define-model.ts';
 import { InvalidInputError } from '../errors.ts';
 import type { Model, ModelEvent } from '../model.ts';
 import type { InputOf, Task } from '../tasks/task.ts';
-import { commonTask, memberOptions } from './members.ts';
+import { commonTask, memberOptions, type TaskOf } from './members.ts';
 
 export interface LimitOptions<T extends Task = Task> {
   /** Most calls running at once. */
@@ -38,6 +38,7 @@ interface Waiter {
  * @example
  * const hosted = limit(openai().textGeneration('gpt-4o-mini'), { concurrency: 4, requestsPerMinute: 500 });
  */
+export function limit<M extends Model>(model: M, options: LimitOptions<TaskOf<M>>): Model<TaskOf<M>>;
 export function limit<T extends Task>(model: Model<T>, options: LimitOptions<T>): Model<T> {
   const task = commonTask<T>('limit', [['model', model]], options.task);
   for (const name of ['concurrency', 'requestsPerMinute', 'tokensPerMinute'] as const) {

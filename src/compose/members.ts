@@ -2,8 +2,18 @@
 import type { CallContext } from '../define-model.ts';
 import { InvalidInputError } from '../errors.ts';
 import { type Capabilities, isModel, type Model, type RunOptions } from '../model.ts';
-import { type TaskName, tasks } from '../tasks/index.ts';
+import { type TaskByName, type TaskName, tasks } from '../tasks/index.ts';
 import type { Task } from '../tasks/task.ts';
+
+/**
+ * The task of a model type, also for models with extra members (`meter()`'s, `loadModel()`'s), from
+ * which TypeScript cannot infer `Model<T>`'s `T`: the built-in task of its name, else `T`.
+ */
+export type TaskOf<M extends Model> = M['task'] extends TaskName
+  ? TaskByName<M['task']>
+  : M extends Model<infer T>
+    ? T
+    : Task;
 
 /** A member and how errors name it, e.g. `models[1]` or `models.local`. */
 export type Member<T extends Task> = readonly [label: string, model: Model<T>];

@@ -4,7 +4,7 @@ import { InvalidInputError } from '../errors.ts';
 import type { Model } from '../model.ts';
 import type { InputOf, OutputOf, Task } from '../tasks/task.ts';
 import type { Usage } from '../tasks/usage.ts';
-import { commonTask, memberOptions } from './members.ts';
+import { commonTask, memberOptions, type TaskOf } from './members.ts';
 
 const usd = z.number().nonnegative().optional();
 
@@ -45,12 +45,12 @@ export interface MeterTotals {
 }
 
 /** A model that counts its usage and cost: `totals()` so far; each call's cost is in `usage.costUsd`. */
-export interface MeteredModel<T extends Task = Task> extends Model<T> {
+export type MeteredModel<T extends Task = Task> = Model<T> & {
   /** The prices the cost is computed with. */
   readonly pricing: Pricing;
   /** Usage and cost of every call so far. */
   totals(): MeterTotals;
-}
+};
 
 /** The cost of one call under `pricing`. */
 export function costOf(
@@ -78,6 +78,11 @@ export function costOf(
  * await hosted.run({ prompt: 'Hello' });
  * console.log(hosted.totals().costUsd);
  */
+export function meter<M extends Model>(
+  model: M,
+  pricing: Pricing,
+  options?: { id?: string; task?: TaskOf<M> },
+): MeteredModel<TaskOf<M>>;
 export function meter<T extends Task>(
   model: Model<T>,
   pricing: Pricing,

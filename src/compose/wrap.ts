@@ -1,7 +1,7 @@
 import { defineModel } from '../define-model.ts';
 import type { Model } from '../model.ts';
 import type { ChunkOf, InputOf, OutputOf, ParsedInputOf, Task } from '../tasks/task.ts';
-import { commonTask, memberOptions } from './members.ts';
+import { commonTask, memberOptions, type TaskOf } from './members.ts';
 
 /** What `wrap()` changes in each call; every hook is optional and may be async. */
 export interface Middleware<T extends Task> {
@@ -26,6 +26,7 @@ export interface Middleware<T extends Task> {
  *   transformInput: (input) => ('prompt' in input ? { ...input, prompt: `Answer politely. ${input.prompt}` } : input),
  * });
  */
+export function wrap<M extends Model>(model: M, middleware: Middleware<TaskOf<M>>): Model<TaskOf<M>>;
 export function wrap<T extends Task>(model: Model<T>, middleware: Middleware<T>): Model<T> {
   const task = commonTask<T>('wrap', [['model', model]], middleware.task);
   const { transformInput, transformOutput, transformChunk } = middleware;

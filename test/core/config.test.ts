@@ -28,8 +28,8 @@ beforeAll(() => {
           await model.dispose();
         },
       };
-      made.push({ id, model: tracked, disposed: () => disposed });
-      return tracked;
+      made.push({ id, model: tracked as Model, disposed: () => disposed });
+      return tracked as Model;
     },
   });
 });

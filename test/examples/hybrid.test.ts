@@ -55,7 +55,7 @@ describe('examples/hybrid: hosted first, local fallback, sensitive inputs local,
     example = await runExample('hybrid');
     const line = example.stdout.split('\n').find((each) => each.startsWith('RESULT '));
     result = JSON.parse(line?.slice('RESULT '.length) ?? 'null') as HybridResult;
-    [hosted, local] = result?.rows ?? [];
+    [hosted, local] = (result?.rows ?? []) as [Row, Row];
   }, 90_000);
 
   it('exits 0 and prints the cost table with one row per model', () => {
