@@ -6,35 +6,47 @@ export interface LimitedText {
 }
 
 /**
- * Read a response body as UTF-8 text, at most `maxBytes` of it. Past the limit the body is
- * cancelled (which closes the connection) instead of being buffered: a server that never ends its
- * body must not grow the process without bound. A Content-Length over the limit stops at once.
+ * Hand a response body's chunks to `take`, at most `maxBytes` in all (the chunk that passes the
+ * limit is cut there); true when the body had more. Past the limit the body is cancelled (which
+ * closes the connection) instead of being buffered: a server that never ends its body must not grow
+ * the process without bound. A Content-Length over the limit stops at once, taking nothing.
  */
-export async function readLimitedText(response: Response, maxBytes: number): Promise<LimitedText> {
+async function readChunks(
+  response: Response,
+  maxBytes: number,
+  take: (chunk: Uint8Array) => void,
+): Promise<boolean> {
   const body = response.body;
-  if (!body) return { text: '', truncated: false };
+  if (!body) return false;
   const declared = Number(response.headers.get('content-length') ?? Number.NaN);
   if (declared > maxBytes) {
     void body.cancel().catch(() => {});
-    return { text: '', truncated: true };
+    return true;
   }
   const reader = body.getReader();
-  const decoder = new TextDecoder();
-  const parts: string[] = [];
   let size = 0;
   for (;;) {
     const { done, value } = await reader.read();
-    if (done) break;
+    if (done) return false;
     if (size + value.byteLength > maxBytes) {
-      parts.push(decoder.decode(value.subarray(0, maxBytes - size), { stream: true }));
+      take(value.subarray(0, maxBytes - size));
       void reader.cancel().catch(() => {});
-      return { text: parts.join(''), truncated: true };
+      return true;
     }
     size += value.byteLength;
-    parts.push(decoder.decode(value, { stream: true }));
+    take(value);
   }
-  parts.push(decoder.decode());
-  return { text: parts.join(''), truncated: false };
+}
+
+/** Read a response body as UTF-8 text, at most `maxBytes` of it (see `readChunks`). */
+export async function readLimitedText(response: Response, maxBytes: number): Promise<LimitedText> {
+  const decoder = new TextDecoder();
+  const parts: string[] = [];
+  const truncated = await readChunks(response, maxBytes, (chunk) => {
+    parts.push(decoder.decode(chunk, { stream: true }));
+  });
+  if (!truncated) parts.push(decoder.decode());
+  return { text: parts.join(''), truncated };
 }
 
 /** A response body's bytes, and whether it was cut at the limit (then the body was cancelled). */
@@ -43,33 +55,18 @@ export interface LimitedBytes {
   truncated: boolean;
 }
 
-/** Read a response body's bytes, at most `maxBytes` of them (the same limits as `readLimitedText`). */
+/** Read a response body's bytes, at most `maxBytes` of them (see `readChunks`); none when truncated. */
 export async function readLimitedBytes(response: Response, maxBytes: number): Promise<LimitedBytes> {
-  const body = response.body;
-  if (!body) return { bytes: new Uint8Array(0), truncated: false };
-  const declared = Number(response.headers.get('content-length') ?? Number.NaN);
-  if (declared > maxBytes) {
-    void body.cancel().catch(() => {});
-    return { bytes: new Uint8Array(0), truncated: true };
-  }
-  const reader = body.getReader();
   const parts: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    if (size + value.byteLength > maxBytes) {
-      void reader.cancel().catch(() => {});
-      return { bytes: new Uint8Array(0), truncated: true };
-    }
-    size += value.byteLength;
-    parts.push(value);
-  }
-  const bytes = new Uint8Array(size);
+  const truncated = await readChunks(response, maxBytes, (chunk) => {
+    parts.push(chunk);
+  });
+  if (truncated) return { bytes: new Uint8Array(0), truncated };
+  const bytes = new Uint8Array(parts.reduce((total, part) => total + part.byteLength, 0));
   let offset = 0;
   for (const part of parts) {
     bytes.set(part, offset);
     offset += part.byteLength;
   }
-  return { bytes, truncated: false };
+  return { bytes, truncated };
 }

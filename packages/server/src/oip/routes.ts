@@ -6,8 +6,9 @@ import {
   type TextGenerationOutput,
   type TextGenerationTask,
 } from '@mlkit/core';
+import type { Context } from 'hono';
 import { parseJsonBytes, readBytes, readJson } from '../body.ts';
-import type { App, ServerContext } from '../context.ts';
+import type { App, AppEnv, ServerContext } from '../context.ts';
 import { HttpError, toHttpError } from '../errors.ts';
 import type { ModelRunner } from '../runner.ts';
 import { sseResponse } from '../sse.ts';
@@ -38,7 +39,8 @@ export function oipRoutes(app: App, context: ServerContext, isReady: () => boole
     capabilities: runner.model.capabilities,
     platform: runner.model.id.startsWith('onnx:') ? 'onnxruntime_onnx' : 'mlkit',
   });
-  const generationRunner = (c: { req: { param(name: string): string | undefined } }) => {
+  /** A generate request for a text-generation model, as the task's input. */
+  const generateRequest = async (c: Context<AppEnv>) => {
     const runner = runnerAt(c.req.param('name')!, c.req.param('version'));
     if (runner.task !== 'text-generation') {
       throw new HttpError(
@@ -49,7 +51,13 @@ export function oipRoutes(app: App, context: ServerContext, isReady: () => boole
         },
       );
     }
-    return runner;
+    c.set('model', runner.name);
+    const wire = { modelName: runner.name };
+    const input = oipWire.generateMapping.decodeRequest(
+      await context.readBody(c, oipWire.GenerateRequest),
+      wire,
+    );
+    return { runner, wire, input };
   };
 
   app.get('/v2', (c) =>
@@ -114,21 +122,13 @@ export function oipRoutes(app: App, context: ServerContext, isReady: () => boole
     });
 
     app.post(`${prefix}/generate`, async (c) => {
-      const runner = generationRunner(c);
-      c.set('model', runner.name);
-      const body = await context.readBody(c, oipWire.GenerateRequest);
-      const wire = { modelName: runner.name };
-      const input = oipWire.generateMapping.decodeRequest(body, wire);
+      const { runner, wire, input } = await generateRequest(c);
       const output = await runner.run<TextGenerationOutput>(input, c.get('scope').signal);
       return c.json(oipWire.generateMapping.encodeResponse(output, wire));
     });
 
     app.post(`${prefix}/generate_stream`, async (c) => {
-      const runner = generationRunner(c);
-      c.set('model', runner.name);
-      const body = await context.readBody(c, oipWire.GenerateRequest);
-      const wire = { modelName: runner.name };
-      const input = oipWire.generateMapping.decodeRequest(body, wire);
+      const { runner, wire, input } = await generateRequest(c);
       const scope = c.get('scope');
       // Opened before the 200: errors before the first chunk are an HTTP status, later ones an {error} event.
       const stream = await runner.stream<TextGenerationTask>(input, scope.signal);
