@@ -11,7 +11,7 @@ import { createTransport } from '../../http/transport.ts';
 import type { RequestOptions, Transport, TransportOptions } from '../../http/types.ts';
 import type { Model, ModelEvent } from '../../model.ts';
 import { classificationMapping } from '../../protocols/tf-serving/classification.ts';
-import { parseTfServingJson } from '../../protocols/tf-serving/json.ts';
+import { parseTfServingJson, stringifyTfServingJson } from '../../protocols/tf-serving/json.ts';
 import {
   DTYPES,
   ModelMetadataResponse,
@@ -120,6 +120,18 @@ export interface TFServingProvider {
 }
 
 const decoder = new TextDecoder();
+const encoder = new TextEncoder();
+
+/**
+ * A predict body as TF Serving's JSON, with NaN and infinities as its bare tokens (JSON.stringify
+ * would send them as null, which TF Serving rejects for float tensors).
+ */
+function predictBody(body: unknown, headers: Record<string, string> | undefined) {
+  return {
+    body: encoder.encode(stringifyTfServingJson(body)),
+    headers: { 'content-type': 'application/json', ...headers },
+  };
+}
 
 /** `transport.json()` for TF Serving, whose float outputs may hold bare NaN / Infinity tokens. */
 async function readJson<S extends z.ZodType>(
@@ -277,11 +289,12 @@ export function createTFServing(settings: TFServingSettings): TFServingProvider 
             ...(await typesFor(call.signal)),
           };
           const body = tensorMapping.encodeRequest(input, context);
+          const options = callOptions(call);
           const response = await readJson(transport, {
             path,
-            body,
             schema: PredictResponse,
-            ...callOptions(call),
+            ...options,
+            ...predictBody(body, options.headers),
           });
           const { outputs } = tensorMapping.decodeResponse(response, context);
           if (!input.outputs) return { outputs, usage: {} };
@@ -312,11 +325,12 @@ export function createTFServing(settings: TFServingSettings): TFServingProvider 
         task: classification,
         capabilities: { streaming: false, batching: true, local: false },
         async run(input, call) {
+          const options = callOptions(call);
           const response = await readJson(transport, {
             path,
-            body: classificationMapping.encodeRequest(input, context),
             schema: PredictResponse,
-            ...callOptions(call),
+            ...options,
+            ...predictBody(classificationMapping.encodeRequest(input, context), options.headers),
           });
           const output = classificationMapping.decodeResponse(response, context);
           const count =

@@ -12,12 +12,14 @@ import { createTFServing } from '../../../src/index.ts';
 let server: Server;
 let baseURL: string;
 const received: unknown[] = [];
+const receivedText: string[] = [];
 
 beforeAll(async () => {
   server = createServer(async (req, res) => {
     let text = '';
     for await (const chunk of req) text += chunk;
-    received.push(JSON.parse(text));
+    receivedText.push(text);
+    received.push(text.includes('NaN') ? null : JSON.parse(text));
     res.setHeader('content-type', 'application/json');
     if (req.url === '/v1/models/scores:predict') {
       res.end('{\n  "predictions": [[0.5, NaN], [Infinity, -Infinity]],\n  "note": "NaN stays text here"\n}');
@@ -52,6 +54,20 @@ describe('TF Serving client against a loopback fake', () => {
       Number.POSITIVE_INFINITY,
       Number.NEGATIVE_INFINITY,
     ]);
+  });
+
+  it('sends NaN and infinities in an input as bare tokens, not as null', async () => {
+    const model = createTFServing({ baseURL, maxRetries: 0 }).tensor('scores');
+    await model.run({
+      inputs: {
+        x: {
+          dtype: 'float32',
+          shape: [3],
+          data: Float32Array.from([Number.NaN, Number.POSITIVE_INFINITY, -1 / 0]),
+        },
+      },
+    });
+    expect(receivedText.at(-1)).toBe('{"instances":[NaN,Infinity,-Infinity]}');
   });
 
   it('sends a `_bytes` input as {b64} and reads the {b64} output back as the same strings', async () => {
