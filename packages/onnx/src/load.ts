@@ -17,11 +17,11 @@ import { type LoadOptions, resolveOptions } from './options.ts';
 import type { Runtime } from './runtime.ts';
 import { createSession, type Session, type ValueInfo } from './session.ts';
 import { type ModelSource, openSource } from './source.ts';
-import { classificationTask } from './tasks/classification.ts';
-import type { TaskContext, TaskRunner } from './tasks/context.ts';
-import { embeddingTask } from './tasks/embedding.ts';
-import { tensorTask } from './tasks/tensor.ts';
-import { textGenerationTask } from './tasks/text-generation.ts';
+import { classificationRunner } from './tasks/classification.ts';
+import type { LocalRunner, TaskContext, TaskRunner } from './tasks/context.ts';
+import { embeddingRunner } from './tasks/embedding.ts';
+import { tensorRunner } from './tasks/tensor.ts';
+import { textGenerationRunner } from './tasks/text-generation.ts';
 
 /** What `describe()` tells about a loaded model: where it came from, where it runs and why. */
 export interface OnnxModelInfo {
@@ -48,11 +48,12 @@ export type OnnxModel<T extends Task = Task> = Model<T> & {
   describe(): OnnxModelInfo;
 };
 
-const BUILDERS: { [N in TaskName]: (context: TaskContext) => TaskRunner<TaskByName<N>> } = {
-  tensor: tensorTask,
-  classification: classificationTask,
-  embedding: embeddingTask,
-  'text-generation': textGenerationTask,
+/** Each built-in task's local runner (a missing one is a type error). */
+const RUNNERS: { [N in TaskName]: LocalRunner<TaskByName<N>> } = {
+  tensor: tensorRunner,
+  classification: classificationRunner,
+  embedding: embeddingRunner,
+  'text-generation': textGenerationRunner,
 };
 
 /** A model whose task was read from its folder: narrow it with `model.task === 'embedding'`, say. */
@@ -119,18 +120,15 @@ export function createLoader(runtime: Runtime): LoadModel {
     try {
       checkAbort();
       if (!files.bytes) {
-        const textTask = options.task === 'embedding' || options.task === 'text-generation';
-        if (session.inputs.has('input_ids') || textTask) {
+        const needsTokenizer = options.task !== undefined && RUNNERS[options.task].needs(options).tokenizer;
+        if (session.inputs.has('input_ids') || needsTokenizer) {
           await readNeededFiles(files, folder, { tokenizer: true });
         }
       }
       const task = options.task ?? inferTask(folder, session);
       if (!files.bytes) {
-        await readNeededFiles(files, folder, {
-          generation: task === 'text-generation',
-          chatTemplate: task === 'text-generation' && options.chatTemplate === undefined,
-          pooling: task === 'embedding' && options.pooling === undefined,
-        });
+        // The tokenizer was read above, before the task was inferred from it.
+        await readNeededFiles(files, folder, { ...RUNNERS[task].needs(options), tokenizer: false });
         checkAbort();
       }
       const context: TaskContext = { session, folder, options, label: files.label, device: choice.device };
@@ -144,7 +142,7 @@ export function createLoader(runtime: Runtime): LoadModel {
         const bytes = typeof model === 'string' ? await files.read(modelFile!) : model;
         if (bytes) context.classifierLabels = classifierLabels(bytes);
       }
-      runner = BUILDERS[task](context) as unknown as TaskRunner<Task>;
+      runner = RUNNERS[task].build(context) as unknown as TaskRunner<Task>;
     } catch (error) {
       await session.release().catch(() => undefined);
       throw error;

@@ -12,7 +12,7 @@ import type { OrtTensor } from '../ort.ts';
 import { describeValue, requireFeedableInputs, type Session, type ValueInfo } from '../session.ts';
 import { floatSlice } from '../tensors.ts';
 import { groupByLength, loadTokenizer, padBatch, type TextTokenizer, textFeeds } from '../tokenizer.ts';
-import type { TaskContext, TaskRunner } from './context.ts';
+import type { LocalRunner, TaskContext, TaskRunner } from './context.ts';
 
 type Item = string | number[];
 interface Scored {
@@ -238,3 +238,9 @@ function sizeOfRow(tensor: OrtTensor, rows: number): number {
   if (dims.length >= 2) return dims[dims.length - 1]!;
   return Math.max(1, Math.floor(tensor.data.length / rows));
 }
+
+/** The classification task's local runner. */
+export const classificationRunner: LocalRunner<ClassificationTask> = {
+  needs: () => ({}),
+  build: classificationTask,
+};

@@ -1,5 +1,5 @@
 import type { CallContext, Capabilities, ChunkOf, OutputOf, ParsedInputOf, Task } from '@mlkit/core';
-import type { ModelFolder } from '../folder.ts';
+import type { FolderNeeds, ModelFolder } from '../folder.ts';
 import type { ResolvedOptions } from '../options.ts';
 import type { Session } from '../session.ts';
 
@@ -24,4 +24,15 @@ export interface TaskRunner<T extends Task> {
   stream?(input: ParsedInputOf<T>, context: CallContext): AsyncIterable<ChunkOf<T>>;
   /** Micro-batched runs so far (batching tasks). */
   batches?(): number;
+}
+
+/**
+ * A task's local runner as `loadModel` finds it: the folder files it needs (read once the task is
+ * known, so a URL folder fetches nothing else), then its builder. Each task file exports one; the
+ * loader keeps no per-task branches of its own.
+ */
+export interface LocalRunner<T extends Task> {
+  /** Files to read besides config.json and the model file; `tokenizer` is read before the task is inferred. */
+  needs(options: ResolvedOptions): FolderNeeds;
+  build(context: TaskContext): TaskRunner<T>;
 }

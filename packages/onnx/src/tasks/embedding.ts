@@ -4,7 +4,7 @@ import { normalizeInPlace, type Pooling, poolingFromConfig, poolRow } from '../p
 import { describeValue, requireFeedableInputs } from '../session.ts';
 import { floatSlice } from '../tensors.ts';
 import { groupByLength, loadTokenizer, padBatch, textFeeds } from '../tokenizer.ts';
-import type { TaskContext, TaskRunner } from './context.ts';
+import type { LocalRunner, TaskContext, TaskRunner } from './context.ts';
 
 interface Embedded {
   vector: Float32Array<ArrayBuffer>;
@@ -176,3 +176,9 @@ export function embeddingTask({
     },
   };
 }
+
+/** The embedding task's local runner. */
+export const embeddingRunner: LocalRunner<EmbeddingTask> = {
+  needs: (options) => ({ tokenizer: true, pooling: options.pooling === undefined }),
+  build: embeddingTask,
+};

@@ -2,7 +2,7 @@ import { InvalidInputError, ModelLoadError, type Tensor, type TensorTask, tensor
 import type { OrtTensor } from '../ort.ts';
 import { describeValue, type ValueInfo } from '../session.ts';
 import { fromOrtTensor, toOrtTensor } from '../tensors.ts';
-import type { TaskContext, TaskRunner } from './context.ts';
+import type { LocalRunner, TaskContext, TaskRunner } from './context.ts';
 
 /** Why `given` does not fit the model's declared input, or undefined when it fits. */
 export function tensorMismatch(info: ValueInfo, given: Tensor): string | undefined {
@@ -117,3 +117,9 @@ export function tensorTask({ session, label, device }: TaskContext): TaskRunner<
     },
   };
 }
+
+/** The tensor task's local runner. */
+export const tensorRunner: LocalRunner<TensorTask> = {
+  needs: () => ({}),
+  build: tensorTask,
+};

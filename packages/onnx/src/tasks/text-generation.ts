@@ -18,7 +18,7 @@ import type { OrtTensor } from '../ort.ts';
 import { describeValue, requireFeedableInputs } from '../session.ts';
 import { floatSlice } from '../tensors.ts';
 import { loadTokenizer } from '../tokenizer.ts';
-import type { TaskContext, TaskRunner } from './context.ts';
+import type { LocalRunner, TaskContext, TaskRunner } from './context.ts';
 
 type Input = ParsedInputOf<TextGenerationTask>;
 type Json = Record<string, unknown>;
@@ -347,3 +347,13 @@ export function textGenerationTask({
     stream: (input, { signal }) => generate(input, signal, true) as AsyncIterable<TextGenerationChunk>,
   };
 }
+
+/** The text-generation task's local runner. */
+export const textGenerationRunner: LocalRunner<TextGenerationTask> = {
+  needs: (options) => ({
+    tokenizer: true,
+    generation: true,
+    chatTemplate: options.chatTemplate === undefined,
+  }),
+  build: textGenerationTask,
+};
