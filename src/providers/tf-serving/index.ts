@@ -4,7 +4,7 @@
  */
 import type { z } from 'zod';
 import { deadline } from '../../abort.ts';
-import { defineModel } from '../../define-model.ts';
+import { type CallContext, defineModel } from '../../define-model.ts';
 import { InvalidInputError, ResponseValidationError } from '../../errors.ts';
 import { parseJsonResponse } from '../../http/errors.ts';
 import { createTransport } from '../../http/transport.ts';
@@ -144,6 +144,17 @@ async function readJson<S extends z.ZodType>(
     provider: transport.provider,
     status,
     parse: parseTfServingJson,
+  });
+}
+
+/** POST a predict body to `path` (`...:predict`) with the call's options; the answer read tolerantly. */
+function postPredict(transport: Transport, path: string, body: unknown, call: CallContext) {
+  const options = callOptions(call);
+  return readJson(transport, {
+    path,
+    schema: PredictResponse,
+    ...options,
+    ...predictBody(body, options.headers),
   });
 }
 
@@ -289,13 +300,7 @@ export function createTFServing(settings: TFServingSettings): TFServingProvider 
             ...(await typesFor(call.signal)),
           };
           const body = tensorMapping.encodeRequest(input, context);
-          const options = callOptions(call);
-          const response = await readJson(transport, {
-            path,
-            schema: PredictResponse,
-            ...options,
-            ...predictBody(body, options.headers),
-          });
+          const response = await postPredict(transport, path, body, call);
           const { outputs } = tensorMapping.decodeResponse(response, context);
           if (!input.outputs) return { outputs, usage: {} };
           const picked: typeof outputs = {};
@@ -325,13 +330,8 @@ export function createTFServing(settings: TFServingSettings): TFServingProvider 
         task: classification,
         capabilities: { streaming: false, batching: true, local: false },
         async run(input, call) {
-          const options = callOptions(call);
-          const response = await readJson(transport, {
-            path,
-            schema: PredictResponse,
-            ...options,
-            ...predictBody(classificationMapping.encodeRequest(input, context), options.headers),
-          });
+          const body = classificationMapping.encodeRequest(input, context);
+          const response = await postPredict(transport, path, body, call);
           const output = classificationMapping.decodeResponse(response, context);
           const count =
             'rows' in input ? input.rows.length : Array.isArray(input.text) ? input.text.length : 1;
