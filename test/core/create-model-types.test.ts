@@ -31,6 +31,31 @@ import '@mlkit/onnx';
 await createModel('onnx:./models/x', { device: 'cpu', task: 'embedding' });
 await createModel('openai:gpt-4o-mini', { device: 'cpu' });
 `,
+  'define-model.ts': `import { classification, defineModel, embedding, textGeneration } from '@mlkit/core';
+const capabilities = { streaming: true, batching: false, local: true };
+export const chat = defineModel({
+  id: 'x:chat',
+  task: textGeneration,
+  capabilities,
+  run: async () => ({ text: '', finishReason: 'stop', usage: {} }),
+  async *stream() {
+    yield { type: 'text-delta', text: 'a' };
+    yield { type: 'finish', finishReason: 'length', usage: {} };
+  },
+});
+export const classifier = defineModel({
+  id: 'x:classifier',
+  task: classification,
+  capabilities,
+  run: async () => ({ predictions: [{ label: 'spam', score: 1, scores: { spam: 1 } }], usage: {} }),
+});
+export const embedder = defineModel({
+  id: 'x:embedder',
+  task: embedding,
+  capabilities,
+  run: async () => ({ embeddings: [new Float32Array(2)], dimensions: 2, usage: {} }),
+});
+`,
 };
 
 const service = (() => {
@@ -103,6 +128,15 @@ describe('createModel types', () => {
 
   it('shows OnnxModel<EmbeddingTask> on hover for loadModel with task embedding', () => {
     expect(hoverOf('load.ts', 'local')).toBe('const local: OnnxModel<EmbeddingTask>');
+  });
+
+  it('types plain literals in a defineModel implementation of a built-in task (finishReason, chunk type; no as const)', () => {
+    expect(errorsOf('define-model.ts')).toEqual([]);
+  });
+
+  it('shows the task of a defineModel implementation on hover: Model<TextGenerationTask>, Model<ClassificationTask>', () => {
+    expect(hoverOf('define-model.ts', 'chat')).toBe('const chat: Model<TextGenerationTask>');
+    expect(hoverOf('define-model.ts', 'classifier')).toBe('const classifier: Model<ClassificationTask>');
   });
 
   it('rejects a misspelt option (baseUrl) even when the spec is a plain string', () => {
