@@ -141,6 +141,7 @@ function predictionsOf(body: TensorResponse, context: InferContext): Prediction[
   });
 }
 
+/** The classification task's mapping (both directions). */
 export const classificationMapping: TaskMapping<
   ClassificationTask,
   TensorRequest,

@@ -6,6 +6,7 @@ import { onlyInput, textsOf, textTensor } from './classification.ts';
 import type { InferContext } from './context.ts';
 import type { TensorRequest, TensorResponse } from './message.ts';
 
+/** The embedding task's mapping (both directions). */
 export const embeddingMapping: TaskMapping<EmbeddingTask, TensorRequest, TensorResponse, InferContext> = {
   encodeRequest(input, context) {
     if (!('texts' in input)) {

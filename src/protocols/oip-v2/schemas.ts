@@ -22,6 +22,7 @@ export const OIP_DATATYPES = {
   FP64: 'float64',
   BYTES: 'string',
 } as const satisfies Record<string, TensorDType>;
+/** An OIP datatype name: 'FP32', 'INT64', 'BYTES', ... */
 export type OipDatatype = keyof typeof OIP_DATATYPES;
 
 /** The OIP datatype of each core dtype. */
@@ -29,6 +30,7 @@ export const DATATYPE_OF = Object.fromEntries(
   Object.entries(OIP_DATATYPES).map(([datatype, dtype]) => [dtype, datatype]),
 ) as Record<TensorDType, OipDatatype>;
 
+/** Schema of an OIP datatype name. */
 export const Datatype = z.enum(Object.keys(OIP_DATATYPES) as [OipDatatype, ...OipDatatype[]]);
 
 const Parameters = z.record(z.string(), z.unknown());
@@ -42,10 +44,12 @@ export const WireTensor = z.looseObject({
   parameters: Parameters.nullish(),
   data: z.unknown().optional(),
 });
+/** An OIP `WireTensor` as its schema above checks it. */
 export type WireTensor = z.infer<typeof WireTensor>;
 
 /** `$request_output`: an output to return; `parameters.binary_data: true` asks for it in binary. */
 export const RequestedOutput = z.looseObject({ name: z.string().min(1), parameters: Parameters.optional() });
+/** An OIP `RequestedOutput` as its schema above checks it. */
 export type RequestedOutput = z.infer<typeof RequestedOutput>;
 
 /** `$inference_request`. */
@@ -55,6 +59,7 @@ export const InferRequest = z.looseObject({
   inputs: z.array(WireTensor).min(1),
   outputs: z.array(RequestedOutput).optional(),
 });
+/** An OIP `InferRequest` as its schema above checks it. */
 export type InferRequest = z.infer<typeof InferRequest>;
 
 /** `$inference_response`. */
@@ -65,6 +70,7 @@ export const InferResponse = z.looseObject({
   parameters: Parameters.nullish(),
   outputs: z.array(WireTensor),
 });
+/** An OIP `InferResponse` as its schema above checks it. */
 export type InferResponse = z.infer<typeof InferResponse>;
 
 /** `$metadata_tensor`: -1 marks a variable dimension. */
@@ -74,6 +80,7 @@ export const TensorMetadata = z.looseObject({
   shape: z.array(z.number().int()),
   parameters: Parameters.optional(),
 });
+/** An OIP `TensorMetadata` as its schema above checks it. */
 export type TensorMetadata = z.infer<typeof TensorMetadata>;
 
 /** `$metadata_model_response`. MLServer may leave inputs/outputs out. */
@@ -84,6 +91,7 @@ export const ModelMetadata = z.looseObject({
   inputs: z.array(TensorMetadata).nullish(),
   outputs: z.array(TensorMetadata).nullish(),
 });
+/** An OIP `ModelMetadata` as its schema above checks it. */
 export type ModelMetadata = z.infer<typeof ModelMetadata>;
 
 /** `$metadata_server_response`. */
@@ -92,10 +100,12 @@ export const ServerMetadata = z.looseObject({
   version: z.string(),
   extensions: z.array(z.string()).nullish(),
 });
+/** An OIP `ServerMetadata` as its schema above checks it. */
 export type ServerMetadata = z.infer<typeof ServerMetadata>;
 
 /** `$inference_error_response` and every other error: `{"error": "..."}`. */
 export const ErrorBody = z.object({ error: z.string() });
+/** An OIP `ErrorBody` as its schema above checks it. */
 export type ErrorBody = z.infer<typeof ErrorBody>;
 
 /** Generate extension request (`POST /v2/models/{m}/generate` and `/generate_stream`). */
@@ -103,6 +113,7 @@ export const GenerateRequest = z.looseObject({
   text_input: z.string(),
   parameters: Parameters.optional(),
 });
+/** An OIP `GenerateRequest` as its schema above checks it. */
 export type GenerateRequest = z.infer<typeof GenerateRequest>;
 
 /** Generate extension response, and each `generate_stream` event (the text so far as a delta). */
@@ -113,4 +124,5 @@ export const GenerateResponse = z.looseObject({
   /** mlkit's own addition: why generation ended, on the last event (Triton's vLLM backend has it as an optional output). */
   finish_reason: z.string().nullish(),
 });
+/** An OIP `GenerateResponse` as its schema above checks it. */
 export type GenerateResponse = z.infer<typeof GenerateResponse>;

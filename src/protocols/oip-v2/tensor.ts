@@ -5,6 +5,7 @@ import type { InferContext } from './context.ts';
 import type { TensorRequest, TensorResponse } from './message.ts';
 import { invalid } from './tensors.ts';
 
+/** The tensor task's mapping (both directions). */
 export const tensorMapping: TaskMapping<TensorTask, TensorRequest, TensorResponse, InferContext> = {
   encodeRequest: (input) => ({
     inputs: Object.entries(input.inputs).map(([name, tensor]) => ({ name, tensor })),

@@ -15,6 +15,7 @@ export interface GenerateSettings {
   version?: string;
 }
 
+/** A text-generation Model over the generate extension of one OIP v2 server. */
 export function createGenerateModel(
   modelName: string,
   context: { provider: string; transport: Transport; onEvent?: ((event: ModelEvent) => void) | undefined },

@@ -41,9 +41,11 @@ async function probe(transport: Transport, path: string, options: ProbeOptions):
   }
 }
 
+/** Whether the server is live (`GET v2/health/live`). */
 export const isLive = (transport: Transport, options: ProbeOptions = {}) =>
   probe(transport, 'v2/health/live', options);
 
+/** Whether the server, or a model, is ready (`GET v2/health/ready`, `v2/models/{m}/ready`). */
 export const isReady = (
   transport: Transport,
   modelName?: string,
@@ -84,9 +86,11 @@ export async function waitUntilReady(
   }
 }
 
+/** `GET v2`: the server's name, version and extensions. */
 export const serverMetadata = (transport: Transport, options: ProbeOptions = {}) =>
   transport.json({ method: 'GET', path: 'v2', schema: ServerMetadata, ...options });
 
+/** `GET v2/models/{m}[/versions/{v}]`: a model's metadata. */
 export const modelMetadata = (
   transport: Transport,
   modelName: string,
