@@ -16,11 +16,13 @@ export type CacheEntry<T extends Task = Task> =
  * typed arrays (embeddings, tensors); a store outside the process serializes them itself.
  */
 export interface CacheStore {
+  /** The value kept under `key`, or undefined when there is none (or it expired). */
   get(key: string): Promise<unknown> | unknown;
   /** Keep `value` under `key`, for `ttlMs` milliseconds when given. */
   set(key: string, value: unknown, ttlMs?: number): Promise<void> | void;
 }
 
+/** Options of `cache()`: where answers are kept, for how long, and which calls may be cached. */
 export interface CacheOptions<T extends Task = Task> {
   /** Where answers are kept. Default: an in-memory LRU of `maxEntries` entries. */
   store?: CacheStore;

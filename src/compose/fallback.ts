@@ -15,6 +15,7 @@ export interface FallbackInfo {
   error: unknown;
 }
 
+/** Options of `fallback()`: when to fall back, who hears of it, and the circuit breaker. */
 export interface FallbackOptions<T extends Task = Task> {
   /** Whether the next model may try after this error. Default: `defaultShouldFallback`. */
   shouldFallback?: (error: unknown) => boolean;
@@ -54,6 +55,8 @@ export function defaultShouldFallback(error: unknown): boolean {
  *   thrown from the iterator as is (the caller never gets a second, duplicated answer).
  * - When every model fails, the last error is thrown with its own class (`instanceof RateLimitError`
  *   still works) and an `errors` property listing every model's error, first to last.
+ * - With `circuit`, a model that failed `failureThreshold` times in a row is skipped for `cooldownMs`,
+ *   then probed by one call; when every circuit is open the call fails fast with OverloadedError.
  * - Capabilities: `streaming`/`batching` only if every model has them; `local`/`device` of the first.
  * - The composite does not own its models (they may be shared): `dispose()` disposes only the
  *   composite; dispose the members yourself.

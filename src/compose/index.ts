@@ -10,6 +10,7 @@ export {
 export type { CircuitOptions } from './circuit.ts';
 export { defaultShouldFallback, type FallbackInfo, type FallbackOptions, fallback } from './fallback.ts';
 export { type LimitOptions, limit } from './limit.ts';
+export type { TaskOf } from './members.ts';
 export {
   type BreakEven,
   breakEven,

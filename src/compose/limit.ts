@@ -5,6 +5,7 @@ import type { Model, ModelEvent } from '../model.ts';
 import type { InputOf, Task } from '../tasks/task.ts';
 import { commonTask, memberOptions, type TaskOf } from './members.ts';
 
+/** Options of `limit()`: the client-side limits; each is off when not given. */
 export interface LimitOptions<T extends Task = Task> {
   /** Most calls running at once. */
   concurrency?: number;

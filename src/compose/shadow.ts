@@ -27,6 +27,7 @@ export interface ShadowReport<T extends Task = Task> {
   agreement?: number;
 }
 
+/** Options of `shadow()`: how many calls to sample, where reports go, and how to compare answers. */
 export interface ShadowOptions<T extends Task = Task> {
   /** Share of calls that also run on the candidate, 0 to 1. */
   sampleRate: number;
@@ -188,16 +189,24 @@ export function shadow<T extends Task>(
         const chunks: ChunkOf<T>[] = [];
         let finished!: (settled: Settled<OutputOf<T>>) => void;
         report(input, new Promise((resolve) => (finished = resolve)), candidateSide);
+        let failure: { error: unknown } | undefined;
         try {
           for await (const chunk of primary.stream(input as InputOf<T>, memberOptions(context))) {
             chunks.push(chunk);
             yield chunk;
           }
         } catch (error) {
-          finished({ side: { modelId: primary.id, durationMs: performance.now() - started, error } });
+          failure = { error };
           throw error;
+        } finally {
+          // Also when the caller left early: the report then has no primary output to compare.
+          const durationMs = performance.now() - started;
+          finished(
+            failure
+              ? { side: { modelId: primary.id, durationMs, error: failure.error } }
+              : settledStream(primary.id, durationMs, chunks),
+          );
         }
-        finished(settledStream(primary.id, performance.now() - started, chunks));
       },
     }),
   });

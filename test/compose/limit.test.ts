@@ -6,8 +6,8 @@ import {
   limit,
   type ModelEvent,
   ServerError,
-  TimeoutError,
   type TextGenerationTask,
+  TimeoutError,
   textGeneration,
 } from '../../src/index.ts';
 import { collect } from './models.ts';

@@ -190,6 +190,15 @@ describe('shadow', () => {
     expect((await first).agreement).toBe(1);
   });
 
+  it('still reports a stream the caller left early, without an agreement', async () => {
+    const { first, onReport } = reports<typeof textGeneration>();
+    const model = shadow(echoModel().model, echoModel().model, { sampleRate: 1, onReport });
+    for await (const _chunk of model.stream(prompt)) break;
+    const report = await first;
+    expect(report.primary.error).toBeUndefined();
+    expect(report.agreement).toBeUndefined();
+  });
+
   it('refuses a sampleRate outside 0..1', () => {
     expect(() => shadow(echoModel().model, echoModel().model, { sampleRate: 2, onReport: () => {} })).toThrow(
       /sampleRate must be a number from 0 to 1 \(got 2\)/,
