@@ -32,7 +32,8 @@ export interface EmbeddingContext {
   onEvent?: ((event: ModelEvent) => void) | undefined;
 }
 
-function positiveInteger(name: string, value: number | undefined, fallback: number): number {
+/** `value` when it is a positive integer, `fallback` when undefined; else an InvalidInputError naming `name`. */
+export function positiveInteger(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   if (!Number.isInteger(value) || value < 1) {
     throw new InvalidInputError(`${name} must be a positive integer (got ${value})`, {

@@ -12,7 +12,7 @@ import type { Model } from '../../model.ts';
 import { classificationMapping, decodePredictions } from '../../protocols/predict/classification.ts';
 import { PredictResponse } from '../../protocols/predict/schemas.ts';
 import { type ClassificationTask, classification, Prediction } from '../../tasks/classification.ts';
-import { mapBounded } from '../openai-compatible/embeddings.ts';
+import { mapBounded, positiveInteger } from '../openai-compatible/embeddings.ts';
 import { callOptions } from '../openai-compatible/request.ts';
 
 /** The items of one request: feature rows, or texts. */
@@ -49,16 +49,6 @@ export interface PredictSettings extends Omit<TransportOptions, 'provider' | 'ba
 }
 
 const Answer = z.union([Prediction, z.array(Prediction)]);
-
-function positiveInteger(path: string, value: number | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (!Number.isInteger(value) || value < 1) {
-    throw new InvalidInputError(`${path} must be a positive integer (got ${value})`, {
-      issues: [{ path, message: 'expected a positive integer' }],
-    });
-  }
-  return value;
-}
 
 /** The endpoint as the transport's base URL and the path under it. */
 function splitUrl(url: string): { baseURL: string; path: string } {
