@@ -93,7 +93,8 @@ function predictionsOf(body: TensorResponse, context: InferContext): Prediction[
     body.outputs.find(
       ({ tensor }) =>
         tensor !== probabilities?.tensor &&
-        tensor.shape.length <= 1 &&
+        // [N] or [N, 1]: one class per row (MLServer answers [N, 1]).
+        (tensor.shape.length <= 1 || (tensor.shape.length === 2 && tensor.shape[1] === 1)) &&
         tensor.dtype !== 'float32' &&
         tensor.dtype !== 'float64',
     );

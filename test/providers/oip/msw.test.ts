@@ -194,6 +194,42 @@ describe('OIP v2 client: inference', () => {
     expect(predictions).toEqual([{ label: 'b', score: 0.7, scores: { a: 0.1, b: 0.7, c: 0.2 } }]);
   });
 
+  it('reads a class-index output of any name, shaped [N, 1]', async () => {
+    server.use(http.get(`${BASE_URL}/v2/models/kserve`, () => HttpResponse.json({ name: 'kserve' })));
+    recordInfer('/v2/models/kserve/infer', () =>
+      HttpResponse.json({
+        model_name: 'kserve',
+        outputs: [{ name: 'output-0', shape: [2, 1], datatype: 'INT32', data: [1, 0] }],
+      }),
+    );
+    const { predictions } = await oip()
+      .classification('kserve', { labels: ['no', 'yes'] })
+      .run({ rows: [[1], [2]] });
+    expect(predictions.map((p) => p.label)).toEqual(['yes', 'no']);
+  });
+
+  it('stops a binary answer over maxResponseBytes with ResponseTooLargeError', async () => {
+    recordInfer('/v2/models/big/infer', () =>
+      binaryResponse(
+        { outputs: [{ name: 'y', shape: [1024], datatype: 'FP32', parameters: { binary_data_size: 4096 } }] },
+        new Uint8Array(4096),
+      ),
+    );
+    const error = await createOpenInference({
+      baseURL: BASE_URL,
+      maxRetries: 0,
+      binary: true,
+      maxResponseBytes: 1000,
+    })
+      .tensor('big')
+      .run({ inputs: { x: { dtype: 'int32', shape: [1], data: Int32Array.of(1) } } })
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({
+      code: 'response_too_large',
+      message: expect.stringContaining('maxResponseBytes'),
+    });
+  });
+
   it('calls a named version at /versions/{v}', async () => {
     const seen = recordInfer('/v2/models/echo/versions/3/infer', () =>
       HttpResponse.json({ model_name: 'echo', model_version: '3', outputs: [] }),
