@@ -78,9 +78,9 @@ function splitUrl(url: string): { baseURL: string; path: string } {
  * const iris = createPredict({ url: 'http://127.0.0.1:8000/predict/iris' });
  * const { predictions } = await iris.run({ rows: [[5.1, 3.5, 1.4, 0.2]] });
  * // An API that takes one row `{"features": [...]}` and answers `{"class": 2, "p": 0.9}`:
- * createPredict({ url, batch: false, labels: ['setosa', 'versicolor', 'virginica'],
- *   request: ([row]) => ({ features: row }),
- *   response: (body: any) => ({ label: String(body.class), score: body.p, scores: {} }) });
+ * const names = ['setosa', 'versicolor', 'virginica'];
+ * createPredict({ url, batch: false, request: ([row]) => ({ features: row }),
+ *   response: (body: any) => ({ label: names[body.class], score: body.p, scores: {} }) });
  */
 export function createPredict(settings: PredictSettings): Model<ClassificationTask> {
   const {
@@ -131,9 +131,7 @@ export function createPredict(settings: PredictSettings): Model<ClassificationTa
     if (predictions.length !== items.length) {
       throw new ResponseValidationError(
         `${name} answered ${predictions.length} predictions for ${items.length} items`,
-        {
-          provider: name,
-        },
+        { provider: name },
       );
     }
     return predictions;
