@@ -293,6 +293,17 @@ describe('OIP v2 client: errors, health and metadata', () => {
     expect(probes).toBe(3);
   });
 
+  it('keeps waiting through connection failures of a server still starting', async () => {
+    let probes = 0;
+    server.use(
+      http.get(`${BASE_URL}/v2/models/iris/ready`, () =>
+        ++probes < 3 ? HttpResponse.error() : new HttpResponse(null, { status: 200 }),
+      ),
+    );
+    await oip().waitUntilReady({ modelName: 'iris', timeoutMs: 5000, intervalMs: 1 });
+    expect(probes).toBe(3);
+  });
+
   it('gives up waiting with a TimeoutError that names the server', async () => {
     server.use(http.get(`${BASE_URL}/v2/health/ready`, () => new HttpResponse(null, { status: 503 })));
     await expect(oip().waitUntilReady({ timeoutMs: 20, intervalMs: 5 })).rejects.toMatchObject({
