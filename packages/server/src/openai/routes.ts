@@ -4,7 +4,9 @@ import {
   type TextGenerationOutput,
   type TextGenerationTask,
 } from '@mlkit/core';
-import type { App, ServerContext } from '../context.ts';
+import type { Context } from 'hono';
+import type { z } from 'zod';
+import type { App, AppEnv, ServerContext } from '../context.ts';
 import { type HttpError, toHttpError } from '../errors.ts';
 import { type SseEvent, sseResponse } from '../sse.ts';
 
@@ -47,6 +49,18 @@ export function openaiRoutes(
       release();
     });
   };
+  // Every route: the body checked against its wire schema, then the model it names, which must run `task`.
+  const request = async <S extends z.ZodType<{ model: string }>>(
+    c: Context<AppEnv>,
+    schema: S,
+    task: string,
+    purpose: string,
+  ) => {
+    const body = await context.readBody(c, schema);
+    const runner = context.runnerFor(body.model, [task], purpose);
+    c.set('model', runner.name);
+    return { body, runner };
+  };
   const served = (runner: { name: string; task: string }) => ({ modelName: runner.name, task: runner.task });
 
   app.get('/v1/models', (c) =>
@@ -59,9 +73,7 @@ export function openaiRoutes(
   );
 
   app.post('/v1/chat/completions', async (c) => {
-    const body = await context.readBody(c, ChatCompletionRequest);
-    const runner = context.runnerFor(body.model, ['text-generation'], 'chat completions');
-    c.set('model', runner.name);
+    const { body, runner } = await request(c, ChatCompletionRequest, 'text-generation', 'chat completions');
     const wire = {
       modelName: body.model,
       capabilities: runner.model.capabilities,
@@ -83,9 +95,7 @@ export function openaiRoutes(
   });
 
   app.post('/v1/completions', async (c) => {
-    const body = await context.readBody(c, CompletionRequest);
-    const runner = context.runnerFor(body.model, ['text-generation'], 'completions');
-    c.set('model', runner.name);
+    const { body, runner } = await request(c, CompletionRequest, 'text-generation', 'completions');
     const inputs = openaiWire.toCompletionInputs(body, runner.model.capabilities);
     const meta = openaiWire.newTextCompletionMeta(body.model);
     const scope = c.get('scope');
@@ -105,9 +115,7 @@ export function openaiRoutes(
   });
 
   app.post('/v1/responses', async (c) => {
-    const body = await context.readBody(c, ResponsesRequest);
-    const runner = context.runnerFor(body.model, ['text-generation'], 'responses');
-    c.set('model', runner.name);
+    const { body, runner } = await request(c, ResponsesRequest, 'text-generation', 'responses');
     const input = openaiWire.toResponsesInput(body);
     const meta = openaiWire.newResponseMeta(body);
     const scope = c.get('scope');
@@ -120,9 +128,7 @@ export function openaiRoutes(
   });
 
   app.post('/v1/embeddings', async (c) => {
-    const body = await context.readBody(c, EmbeddingsRequest);
-    const runner = context.runnerFor(body.model, ['embedding'], 'embeddings');
-    c.set('model', runner.name);
+    const { body, runner } = await request(c, EmbeddingsRequest, 'embedding', 'embeddings');
     const wire = {
       modelName: body.model,
       encodingFormat: body.encoding_format,
