@@ -18,8 +18,8 @@ import { callOptions } from '../openai-compatible/request.ts';
 /** The items of one request: feature rows, or texts. */
 export type PredictItems = number[][] | string[];
 
-/** The predictions of one answer: one per item sent (a lone prediction for a one-item request). */
-export type PredictAnswer = Prediction | Prediction[];
+/** The predictions of one answer, one per item sent: a list, `{ predictions }`, or a lone prediction for one item. */
+export type PredictAnswer = Prediction | Prediction[] | { predictions: Prediction[] };
 
 /** Settings of `createPredict()`: the endpoint, the declared mapping, and every transport option. */
 export interface PredictSettings extends Omit<TransportOptions, 'provider' | 'baseURL' | 'modelId'> {
@@ -48,7 +48,7 @@ export interface PredictSettings extends Omit<TransportOptions, 'provider' | 'ba
   concurrency?: number;
 }
 
-const Answer = z.union([Prediction, z.array(Prediction)]);
+const Answer = z.union([Prediction, z.array(Prediction), z.object({ predictions: z.array(Prediction) })]);
 
 /** The endpoint as the transport's base URL and the path under it. */
 function splitUrl(url: string): { baseURL: string; path: string } {
@@ -126,7 +126,8 @@ export function createPredict(settings: PredictSettings): Model<ClassificationTa
           { provider: name, cause: mapped.error },
         );
       }
-      predictions = Array.isArray(mapped.data) ? mapped.data : [mapped.data];
+      const data = mapped.data;
+      predictions = Array.isArray(data) ? data : 'predictions' in data ? data.predictions : [data];
     }
     if (predictions.length !== items.length) {
       throw new ResponseValidationError(

@@ -118,6 +118,19 @@ describe('predict client: declared mapping', () => {
     expect(predictions.map((p) => p.label)).toEqual(['setosa', 'virginica']);
   });
 
+  it('takes a `response` function that returns the task output {predictions}', async () => {
+    answer(() => ({ labels: ['a', 'b'] }));
+    const model = createPredict({
+      url: URL,
+      maxRetries: 0,
+      response: (body: any) => ({
+        predictions: body.labels.map((label: string) => ({ label, score: 1, scores: { [label]: 1 } })),
+      }),
+    });
+    const { predictions } = await model.run({ rows: [rows[0]!, rows[1]!] });
+    expect(predictions.map((p) => p.label)).toEqual(['a', 'b']);
+  });
+
   it('reads the answer with a zod `response` schema', async () => {
     answer(() => ({ results: [{ name: 'fraud', probability: 0.97 }] }));
     const response = z
