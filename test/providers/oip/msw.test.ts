@@ -343,6 +343,26 @@ describe('OIP v2 client: errors, health and metadata', () => {
     ]);
   });
 
+  it('raises a ServerError for an {error} event inside generate_stream, after the text before it', async () => {
+    server.use(
+      http.post(
+        `${BASE_URL}/v2/models/llm/generate_stream`,
+        () =>
+          new HttpResponse('data: {"text_output":"Hel"}\n\ndata: {"error":"engine died"}\n\n', {
+            headers: { 'content-type': 'text/event-stream' },
+          }),
+      ),
+    );
+    const texts: string[] = [];
+    const error = await (async () => {
+      for await (const chunk of oip().textGeneration('llm').stream({ prompt: 'Hi' }))
+        if (chunk.type === 'text-delta') texts.push(chunk.text);
+    })().catch((e: unknown) => e);
+    expect(texts).toEqual(['Hel']);
+    expect(error).toBeInstanceOf(ServerError);
+    expect((error as Error).message).toContain('engine died');
+  });
+
   it('resolves oip:<url>/<model>/versions/<v> to a model of that server, model and version', async () => {
     const seen = recordInfer('/v2/models/iris/versions/2/infer', () =>
       HttpResponse.json({
