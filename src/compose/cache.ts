@@ -1,5 +1,5 @@
 import QuickLRU from 'quick-lru';
-import { throwIfAborted } from '../abort.ts';
+import { raceAbort, throwIfAborted } from '../abort.ts';
 import { defineModel } from '../define-model.ts';
 import { InvalidInputError } from '../errors.ts';
 import type { Model } from '../model.ts';
@@ -86,6 +86,30 @@ export function canonicalJson(value: unknown): string {
   return `{${members.join(',')}}`;
 }
 
+/** A call that concurrent identical calls share. */
+interface Inflight<T extends Task> {
+  promise: Promise<OutputOf<T>>;
+  controller: AbortController;
+  /** Callers waiting for it. */
+  waiting: number;
+  /** Take it out of the in-flight table (a caller coming later starts a new call). */
+  forget(): void;
+}
+
+/** Wait for a shared call, or leave it at once when `signal` fires (the last to leave aborts it). */
+async function join<T extends Task>(shared: Inflight<T>, signal: AbortSignal): Promise<OutputOf<T>> {
+  shared.waiting++;
+  try {
+    return await raceAbort(shared.promise, signal);
+  } finally {
+    shared.waiting--;
+    if (shared.waiting === 0 && signal.aborted) {
+      shared.forget();
+      shared.controller.abort(signal.reason);
+    }
+  }
+}
+
 /** SHA-256 of `text` in hex (Web Crypto: the same in Node, browsers and edge runtimes). */
 async function sha256(text: string): Promise<string> {
   const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text));
@@ -96,7 +120,9 @@ async function sha256(text: string): Promise<string> {
  * A model that answers repeated deterministic calls from a store instead of calling `model` again.
  * The key is the model's id, the call kind (`run` or `stream`) and the validated input in canonical
  * form. A cached stream replays its chunks; a stream that failed or was left early is not kept.
- * `cache-hit` / `cache-miss` events go to `onEvent` listeners.
+ * Concurrent identical `run()` calls share one model call: a caller that aborts leaves it without
+ * ending it for the others, and it is aborted when every caller has left. `cache-hit` /
+ * `cache-miss` events go to `onEvent` listeners (joining a call under way is a hit).
  *
  * @example
  * const cached = cache(openai().embedding('text-embedding-3-small'), { ttlMs: 60 * 60_000 });
@@ -119,6 +145,8 @@ export function cache<T extends Task>(model: Model<T>, options: CacheOptions<T> 
   const keyOf = async (kind: CacheEntry['kind'], input: unknown) =>
     `mlkit:${model.id}:${kind}:${await sha256(canonicalJson(input))}`;
 
+  const inflight = new Map<string, Inflight<T>>();
+
   return defineModel<T>({
     id,
     task,
@@ -132,10 +160,34 @@ export function cache<T extends Task>(model: Model<T>, options: CacheOptions<T> 
         context.emit({ type: 'cache-hit', modelId: id, key });
         return hit.output;
       }
+      throwIfAborted(context.signal);
+      const running = inflight.get(key);
+      if (running) {
+        // The same call is under way: wait for its answer instead of calling the model again.
+        context.emit({ type: 'cache-hit', modelId: id, key });
+        return structuredClone(await join(running, context.signal));
+      }
       context.emit({ type: 'cache-miss', modelId: id, key });
-      const output = await model.run(input as InputOf<T>, memberOptions(context));
-      await store.set(key, { kind: 'run', output } satisfies CacheEntry<T>, options.ttlMs);
-      return output;
+      // The call runs on its own signal, so that one waiting caller's abort or deadline does not end
+      // it for the others; it is aborted when every caller has left.
+      const { signal: _signal, timeoutMs: _timeoutMs, ...rest } = context.options;
+      const controller = new AbortController();
+      const shared: Inflight<T> = {
+        controller,
+        waiting: 0,
+        forget: () => {
+          if (inflight.get(key) === shared) inflight.delete(key);
+        },
+        promise: model
+          .run(input as InputOf<T>, { ...rest, signal: controller.signal })
+          .then(async (output) => {
+            await store.set(key, { kind: 'run', output } satisfies CacheEntry<T>, options.ttlMs);
+            return output;
+          }),
+      };
+      inflight.set(key, shared);
+      shared.promise.then(shared.forget, shared.forget);
+      return join(shared, context.signal);
     },
 
     ...(task.chunk && {

@@ -1,7 +1,14 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { type CacheStore, cache, canonicalJson, type ModelEvent, NetworkError } from '../../src/index.ts';
+import {
+  AbortError,
+  type CacheStore,
+  cache,
+  canonicalJson,
+  type ModelEvent,
+  NetworkError,
+} from '../../src/index.ts';
 import { echoModel, histogramEmbedder } from '../support/echo-model.ts';
-import { collect, failingModel } from './models.ts';
+import { collect, failingModel, fixedModel } from './models.ts';
 
 const greedy = { prompt: 'one two three', temperature: 0 };
 
@@ -166,6 +173,51 @@ describe('cache', () => {
     await cache(echo.model, { store }).run(greedy);
     await expect(cache(other.model, { store }).run(greedy)).rejects.toBeInstanceOf(NetworkError);
     expect(other.calls()).toBe(1);
+  });
+
+  it('shares one model call between concurrent identical calls', async () => {
+    const echo = echoModel({ delayMs: 20 });
+    const model = cache(echo.model);
+    const [a, b] = await Promise.all([model.run(greedy), model.run(greedy)]);
+    expect(b).toEqual(a);
+    expect(echo.calls()).toBe(1);
+  });
+
+  it('lets one caller of a shared call abort without aborting it for the others', async () => {
+    const slow = fixedModel('test:slow', 'answer', { delayMs: 50 });
+    const model = cache(slow.model);
+    const controller = new AbortController();
+    const leaving = model.run(greedy, { signal: controller.signal });
+    const staying = model.run(greedy);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    controller.abort();
+    await expect(leaving).rejects.toBeInstanceOf(AbortError);
+    expect((await staying).text).toBe('answer');
+    expect(slow.calls()).toBe(1);
+    expect(slow.signals[0]!.aborted).toBe(false);
+  });
+
+  it('aborts the shared call once every caller has left, and the next caller starts a new one', async () => {
+    const slow = fixedModel('test:slow', 'answer', { delayMs: 60_000 });
+    const model = cache(slow.model);
+    const first = new AbortController();
+    const second = new AbortController();
+    const calls = [
+      model.run(greedy, { signal: first.signal }).catch((e: unknown) => e),
+      model.run(greedy, { signal: second.signal }).catch((e: unknown) => e),
+    ];
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    first.abort();
+    expect(slow.signals[0]!.aborted).toBe(false);
+    second.abort();
+    expect(await Promise.all(calls)).toEqual([expect.any(AbortError), expect.any(AbortError)]);
+    expect(slow.signals[0]!.aborted).toBe(true);
+    const third = new AbortController();
+    const next = model.run(greedy, { signal: third.signal }).catch((e: unknown) => e);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(slow.calls()).toBe(2);
+    third.abort();
+    await next;
   });
 
   it('refuses a ttlMs that is not positive, naming the option', () => {
