@@ -12,6 +12,7 @@ export interface BatchPlan<I, O> {
   key(input: I): string | undefined;
   /** Items (rows or texts) in one request. */
   size(input: I): number;
+  /** The requests' inputs as one input, in order. */
   merge(inputs: I[]): I;
   /** One output per input, in order; must equal what running each input alone returns. */
   split(output: O, inputs: I[]): O[];

@@ -165,6 +165,7 @@ export interface CompletionMeta {
   model: string;
 }
 
+/** A new chat completion's `id` (`chatcmpl-…`) and `created` (now, Unix seconds) for `model`. */
 export function newCompletionMeta(model: string): CompletionMeta {
   return { id: `chatcmpl-${crypto.randomUUID()}`, created: Math.floor(Date.now() / 1000), model };
 }
@@ -285,7 +286,9 @@ export function chunkWriter(object: string, meta: CompletionMeta, includeUsage: 
   const base = { id: meta.id, object, created: meta.created, model: meta.model };
   const extra = includeUsage ? { usage: null } : {};
   return {
+    /** The chunk of one choice. */
     choice: (choice: Record<string, unknown>) => JSON.stringify({ ...base, choices: [choice], ...extra }),
+    /** The closing usage chunk (`choices: []`). */
     usage: (usage: Usage) => JSON.stringify({ ...base, choices: [], usage: usageOf(usage) }),
   };
 }

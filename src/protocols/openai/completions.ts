@@ -42,6 +42,7 @@ export function toCompletionInputs(
   return promptsOf(body.prompt).map((prompt) => ({ prompt, ...sampling }));
 }
 
+/** A new text completion's `id` (`cmpl-…`) and `created` (now, Unix seconds) for `model`. */
 export function newTextCompletionMeta(model: string): CompletionMeta {
   return { id: `cmpl-${crypto.randomUUID()}`, created: Math.floor(Date.now() / 1000), model };
 }

@@ -106,6 +106,7 @@ export function toResponsesInput(body: ResponsesRequest): TextGenerationInput {
   };
 }
 
+/** What one Responses answer is built from: its ids, creation time and the request it answers. */
 export interface ResponseMeta {
   id: string;
   messageId: string;
@@ -113,6 +114,7 @@ export interface ResponseMeta {
   body: ResponsesRequest;
 }
 
+/** New ids (`resp_…`, `msg_…`) and `created_at` (now, Unix seconds) for the response to `body`. */
 export function newResponseMeta(body: ResponsesRequest): ResponseMeta {
   const id = crypto.randomUUID().replaceAll('-', '');
   return { id: `resp_${id}`, messageId: `msg_${id}`, createdAt: Math.floor(Date.now() / 1000), body };
@@ -171,6 +173,7 @@ function responseObject(meta: ResponseMeta, status: Status, result?: { text: str
   };
 }
 
+/** The task's output as the `response` object (status `incomplete` when cut by max_output_tokens). */
 export function toResponse(output: TextGenerationOutput, meta: ResponseMeta) {
   return responseObject(meta, output.finishReason === 'length' ? 'incomplete' : 'completed', output);
 }

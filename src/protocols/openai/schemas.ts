@@ -99,10 +99,12 @@ export type StreamErrorBody = z.infer<typeof StreamErrorBody>;
 /** A content part of a chat message or a Responses input item; only text parts are served. */
 const ContentPart = z.looseObject({ type: z.string(), text: z.string().optional() });
 
+/** One message of a chat request: OpenAI's roles (tool and function refused by the server) and text or parts. */
 export const ChatMessage = z.looseObject({
   role: z.enum(['system', 'developer', 'user', 'assistant', 'tool', 'function']),
   content: z.union([z.string(), z.array(ContentPart), z.null()]).optional(),
 });
+/** One message of a chat request (see the schema). */
 export type ChatMessage = z.infer<typeof ChatMessage>;
 
 /** OpenAI's `frequency_penalty`, `presence_penalty` and `logit_bias` (token id -> bias), shared by chat and completions. */
@@ -132,6 +134,7 @@ const sampling = {
   ...logitAdjustments,
 };
 
+/** POST chat/completions: the fields a text model can honour plus those it must refuse. */
 export const ChatCompletionRequest = z.looseObject({
   model: z.string().min(1),
   messages: z.array(ChatMessage).min(1),
@@ -142,10 +145,12 @@ export const ChatCompletionRequest = z.looseObject({
   logprobs: z.boolean().nullish(),
   response_format: z.looseObject({ type: z.string() }).nullish(),
 });
+/** A chat completions request (see the schema). */
 export type ChatCompletionRequest = z.infer<typeof ChatCompletionRequest>;
 
 const tokenIds = z.array(z.number().int().nonnegative()).min(1);
 
+/** POST embeddings: texts or token ids, with the encoding and dimensions asked for. */
 export const EmbeddingsRequest = z.looseObject({
   model: z.string().min(1),
   /** Texts, or token ids (one array, or one array per input) as OpenAI's API allows. */
@@ -153,6 +158,7 @@ export const EmbeddingsRequest = z.looseObject({
   encoding_format: z.enum(['float', 'base64']).nullish(),
   dimensions: z.number().int().positive().nullish(),
 });
+/** An embeddings request (see the schema). */
 export type EmbeddingsRequest = z.infer<typeof EmbeddingsRequest>;
 
 /** POST /v1/completions (OpenAI's legacy text completions). */
@@ -173,6 +179,7 @@ const ResponseInputItem = z.looseObject({
   role: z.string().optional(),
   content: z.union([z.string(), z.array(ContentPart)]).optional(),
 });
+/** One item of a Responses `input` array (see the schema). */
 export type ResponseInputItem = z.infer<typeof ResponseInputItem>;
 
 /** POST /v1/responses (the Responses API), the fields a text model can honour plus those it must refuse. */
