@@ -75,7 +75,11 @@ export function createInferModel<T extends Task>(
     onEvent: context.onEvent,
     async run(input, call) {
       const wire: InferContext = { modelName, ...(labels && { labels }) };
-      if (context.needsMetadata) wire.metadata = await context.metadata(modelName, version, call);
+      if (context.needsMetadata) {
+        // Input the mapping refuses (ragged rows, token ids) fails before the metadata request too.
+        mapping.encodeRequest(input, wire);
+        wire.metadata = await context.metadata(modelName, version, call);
+      }
       const request = mapping.encodeRequest(input, wire);
       const response = await infer(context.transport, path, request, binary, call, context.provider);
       return mapping.decodeResponse(response, wire);

@@ -230,6 +230,25 @@ describe('OIP v2 client: inference', () => {
     });
   });
 
+  it('refuses ragged rows and token ids before any request, the metadata request included', async () => {
+    // No handler: any request would fail the test as unhandled.
+    await expect(
+      oip()
+        .classification('iris')
+        .run({ rows: [[1, 2], [3]] }),
+    ).rejects.toMatchObject({
+      code: 'invalid_input',
+      message: expect.stringContaining('same number of features'),
+    });
+    await expect(
+      oip()
+        .embedding('bert')
+        .run({ tokens: [[1, 2]] }),
+    ).rejects.toMatchObject({
+      code: 'unsupported',
+    });
+  });
+
   it('calls a named version at /versions/{v}', async () => {
     const seen = recordInfer('/v2/models/echo/versions/3/infer', () =>
       HttpResponse.json({ model_name: 'echo', model_version: '3', outputs: [] }),
