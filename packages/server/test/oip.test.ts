@@ -38,7 +38,11 @@ describe('OIP v2 health and metadata', () => {
 
   it('describes the server at GET /v2', async () => {
     const body = await (await get(setup().server, '/v2')).json();
-    expect(body).toMatchObject({ name: 'mlkit', version: expect.any(String), extensions: ['binary_tensor_data', 'generate'] });
+    expect(body).toMatchObject({
+      name: 'mlkit',
+      version: expect.any(String),
+      extensions: ['binary_tensor_data', 'generate'],
+    });
   });
 
   it('describes a tensor model from the metadata it exposes, variable dims as -1', async () => {
