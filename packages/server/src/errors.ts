@@ -1,4 +1,4 @@
-import { type InvalidInputIssue, isMlkitError, type MlkitError, openaiWire } from '@mlkit/core';
+import { type InvalidInputIssue, isMlkitError, type MlkitError, oipWire, openaiWire } from '@mlkit/core';
 
 export interface HttpErrorOptions {
   /** Machine-readable kind, e.g. 'invalid_json', 'model_not_found', 'queue_full'. */
@@ -107,7 +107,7 @@ export function protocolOf(path: string): Protocol {
 /** The JSON body of an error: OpenAI's `{error:{message,type,param,code}}`, OIP's `{error}`, or plain. */
 export function errorBody(protocol: Protocol, error: HttpError): unknown {
   if (protocol === 'openai') return openaiWire.errorBody(error);
-  if (protocol === 'oip') return { error: error.message };
+  if (protocol === 'oip') return oipWire.errorBody(error.message);
   const issues = error.issues.length > 0 ? { issues: error.issues } : {};
   return { error: error.message, code: error.code, ...issues };
 }
