@@ -170,6 +170,9 @@ function checkRun(name: string, server: FaultServer, run: Awaited<ReturnType<typ
   expect(retryStatuses.length).toBeGreaterThan(0);
   // The faults happened (4xx among them), and retries turned most of them into answers.
   expect(attempts.flat().filter(isFourXX).length).toBeGreaterThan(0);
+  const kinds = new Set(attempts.flat().map((fault) => fault?.kind));
+  for (const kind of ['status', 'reset', 'stall', 'stall-mid-body', 'truncated', 'not-json'])
+    expect(kinds.has(kind as ServerFault['kind']), kind).toBe(true);
   expect(attempts.flat().length).toBeGreaterThan(CALLS);
   expect(ok).toBeGreaterThan(CALLS * 0.7);
   expect(ok).toBeLessThan(CALLS);
