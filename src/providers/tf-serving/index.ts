@@ -73,6 +73,7 @@ export interface TFServingRequestOptions extends TFServingModelRef {
   timeoutMs?: number;
   headers?: Record<string, string>;
   maxRetries?: number;
+  /** Events of this request (request, retry, response, error). */
   onEvent?: (event: ModelEvent) => void;
 }
 
