@@ -21,7 +21,7 @@ function ensurePythonPeer(): void {
     execFileSync(PYTHON, ['-c', 'import fastapi, uvicorn, sklearn'], { stdio: 'ignore' });
   } catch {
     throw new Error(
-      `${PYTHON} cannot import fastapi, uvicorn and sklearn: run scripts/setup.sh (it builds .venv)`,
+      `${PYTHON} cannot import fastapi, uvicorn and sklearn: run scripts/setup.sh --python (it builds .venv)`,
     );
   }
 }

@@ -1,7 +1,16 @@
 #!/usr/bin/env bash
 # Brings a checkout to a runnable state; cheap when nothing changed. Called by ./dev and .ci/run.
 #   --browser  also make sure Debian's Chromium is installed (browser tests drive it headless).
+#   --python   also make the Python venv the tests and the server bench run against (the demo needs neither).
 set -euo pipefail
+want_browser=false want_python=false
+for arg in "$@"; do
+  case "$arg" in
+    --browser) want_browser=true ;;
+    --python) want_python=true ;;
+    *) echo "mlkit setup: unknown option $arg (use --browser, --python)" >&2; exit 2 ;;
+  esac
+done
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/toolchain.sh
 
@@ -31,7 +40,7 @@ node scripts/fixtures.ts
 # that file changed (its sha256 is kept in .venv/.requirements.sha256). Without python3 or the registry
 # the step only warns: those tests skip, or fail under CI=true.
 requirements_sha="$(sha256sum scripts/requirements.txt | cut -d' ' -f1)"
-if [ "$(cat .venv/.requirements.sha256 2>/dev/null)" != "$requirements_sha" ]; then
+if $want_python && [ "$(cat .venv/.requirements.sha256 2>/dev/null)" != "$requirements_sha" ]; then
   echo "mlkit setup: python venv .venv from scripts/requirements.txt" >&2
   rm -rf .venv
   if python3 -m venv .venv && .venv/bin/pip install --quiet --disable-pip-version-check -r scripts/requirements.txt; then
@@ -42,7 +51,7 @@ if [ "$(cat .venv/.requirements.sha256 2>/dev/null)" != "$requirements_sha" ]; t
   fi
 fi
 
-if [ "${1:-}" = "--browser" ] && ! command -v chromium >/dev/null 2>&1; then
+if $want_browser && ! command -v chromium >/dev/null 2>&1; then
   if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
     echo "mlkit setup: installing Debian chromium for the browser tests" >&2
     DEBIAN_FRONTEND=noninteractive apt-get update -qq

@@ -32,14 +32,14 @@ export const venvDescribe: typeof describe | typeof describe.skip =
 
 /** The suite title: `title`, or `title` with the skip reason when .venv is missing outside CI. */
 export function venvTitle(title: string): string {
-  return venvPresent || inCI ? title : `${title} (skipped: no .venv; run scripts/setup.sh)`;
+  return venvPresent || inCI ? title : `${title} (skipped: no .venv; run scripts/setup.sh --python)`;
 }
 
 /** Throws, naming the fix, when .venv is missing (under CI=true the suite runs and must fail here). */
 export function requireVenv(): void {
   if (!existsSync(python)) {
     throw new Error(
-      `${python} is missing: run scripts/setup.sh (it builds .venv from scripts/requirements.txt)`,
+      `${python} is missing: run scripts/setup.sh --python (it builds .venv from scripts/requirements.txt)`,
     );
   }
 }

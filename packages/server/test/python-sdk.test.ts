@@ -18,7 +18,7 @@ const venv = existsSync(python);
 const inCI = process.env.CI === 'true';
 const suite = venv || inCI ? describe : describe.skip;
 const title =
-  venv || inCI ? 'the Python openai SDK' : 'the Python openai SDK (skipped: no .venv; run scripts/setup.sh)';
+  venv || inCI ? 'the Python openai SDK' : 'the Python openai SDK (skipped: no .venv; run scripts/setup.sh --python)';
 
 type Case = Record<string, unknown> & { case: string };
 
@@ -29,7 +29,7 @@ suite(title, () => {
   beforeAll(async () => {
     if (!venv)
       throw new Error(
-        `${python} is missing: run scripts/setup.sh (it builds .venv from scripts/requirements.txt)`,
+        `${python} is missing: run scripts/setup.sh --python (it builds .venv from scripts/requirements.txt)`,
       );
     const server = createServer({ models: { 'tiny-gpt': fakeChatModel().model }, apiKeys: [KEY] });
     listening = await listen(server, { port: 0, host: '127.0.0.1' });
