@@ -18,7 +18,9 @@ const venv = existsSync(python);
 const inCI = process.env.CI === 'true';
 const suite = venv || inCI ? describe : describe.skip;
 const title =
-  venv || inCI ? 'the Python openai SDK' : 'the Python openai SDK (skipped: no .venv; run scripts/setup.sh --python)';
+  venv || inCI
+    ? 'the Python openai SDK'
+    : 'the Python openai SDK (skipped: no .venv; run scripts/setup.sh --python)';
 
 type Case = Record<string, unknown> & { case: string };
 
