@@ -3,12 +3,12 @@
 // in-process. `openai(id)` is the SDK's default, the Responses API; `openai.chat(id)` is chat completions.
 import { createOpenAI } from '@ai-sdk/openai';
 import type { EmbeddingTask, Model, TextGenerationTask } from '@mlkit/core';
-import { loadModel } from '@mlkit/onnx';
 import { createServer } from '@mlkit/server';
 import { type Listening, listen } from '@mlkit/server/node';
 import { APICallError, embed, embedMany, generateText, streamText } from 'ai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureFixtures, fixturePath } from '../../../test/fixtures/paths.ts';
+import { ensureFixtures } from '../../../test/fixtures/paths.ts';
+import { expectVectorsClose, loadFixtures } from './real-clients.ts';
 
 const API_KEY = 'sk-ai-sdk-client-0123456789';
 const system = 'You are brief.';
@@ -18,26 +18,6 @@ const messages = [
   { role: 'user' as const, content: prompt },
 ];
 const texts = ['a cat sat on the mat', 'the weather is nice today', 'ok'];
-
-/** Each fixture loaded twice: one copy for the server, one called directly, so nothing is shared. */
-async function loadFixtures() {
-  const [gpt, bert] = await Promise.all([
-    loadModel(fixturePath('tiny-gpt'), { task: 'text-generation' }),
-    loadModel(fixturePath('tiny-bert'), { task: 'embedding' }),
-  ]);
-  return { gpt, bert };
-}
-
-function expectVectorsClose(actual: ArrayLike<number>[], expected: ArrayLike<number>[], tolerance = 1e-6) {
-  expect(actual).toHaveLength(expected.length);
-  actual.forEach((vector, row) => {
-    expect(vector).toHaveLength(expected[row]!.length);
-    let worst = 0;
-    for (let i = 0; i < vector.length; i++)
-      worst = Math.max(worst, Math.abs(vector[i]! - expected[row]![i]!));
-    expect(worst).toBeLessThanOrEqual(tolerance);
-  });
-}
 
 let listening: Listening;
 let direct: { gpt: Model<TextGenerationTask>; bert: Model<EmbeddingTask> };

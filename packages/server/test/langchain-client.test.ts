@@ -4,12 +4,12 @@
 import { type AIMessageChunk, HumanMessage, SystemMessage } from '@langchain/core/messages';
 import { ChatOpenAI, OpenAIEmbeddings } from '@langchain/openai';
 import type { EmbeddingTask, Model, TextGenerationTask } from '@mlkit/core';
-import { loadModel } from '@mlkit/onnx';
 import { createServer } from '@mlkit/server';
 import { type Listening, listen } from '@mlkit/server/node';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureFixtures, fixturePath } from '../../../test/fixtures/paths.ts';
+import { ensureFixtures } from '../../../test/fixtures/paths.ts';
+import { expectVectorsClose, loadFixtures } from './real-clients.ts';
 
 const API_KEY = 'sk-langchain-client-0123456789';
 const system = 'You are brief.';
@@ -20,26 +20,6 @@ const messages = [
 ];
 const langchainMessages = [new SystemMessage(system), new HumanMessage(prompt)];
 const texts = ['a cat sat on the mat', 'the weather is nice today', 'ok'];
-
-/** Each fixture loaded twice: one copy for the server, one called directly, so nothing is shared. */
-async function loadFixtures() {
-  const [gpt, bert] = await Promise.all([
-    loadModel(fixturePath('tiny-gpt'), { task: 'text-generation' }),
-    loadModel(fixturePath('tiny-bert'), { task: 'embedding' }),
-  ]);
-  return { gpt, bert };
-}
-
-function expectVectorsClose(actual: ArrayLike<number>[], expected: ArrayLike<number>[], tolerance = 1e-6) {
-  expect(actual).toHaveLength(expected.length);
-  actual.forEach((vector, row) => {
-    expect(vector).toHaveLength(expected[row]!.length);
-    let worst = 0;
-    for (let i = 0; i < vector.length; i++)
-      worst = Math.max(worst, Math.abs(vector[i]! - expected[row]![i]!));
-    expect(worst).toBeLessThanOrEqual(tolerance);
-  });
-}
 
 let listening: Listening;
 let direct: { gpt: Model<TextGenerationTask>; bert: Model<EmbeddingTask> };
