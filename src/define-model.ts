@@ -120,7 +120,8 @@ export const defineModel: DefineModel = function defineModel<T extends Task>(
       const { parsed, context, clear } = begin(input, options);
       const started = performance.now();
       try {
-        const output = await impl.run(parsed, context);
+        const ran = await impl.run(parsed, context);
+        const output = (impl.task.check ? impl.task.check.output(parsed, ran) : ran) as OutputOf<T>;
         if (listening(options)) {
           context.emit({ type: 'result', modelId: impl.id, durationMs: performance.now() - started });
         }
@@ -137,7 +138,10 @@ export const defineModel: DefineModel = function defineModel<T extends Task>(
         throw new UnsupportedError(`Task ${impl.task.name} does not stream; call run() instead`);
       }
       const { parsed, context, clear } = begin(input, options);
-      const source = impl.stream(parsed, context);
+      const produced = impl.stream(parsed, context);
+      const source = (impl.task.check ? impl.task.check.stream(parsed, produced) : produced) as AsyncIterable<
+        ChunkOf<T>
+      >;
       const started = performance.now();
       return {
         async *[Symbol.asyncIterator]() {

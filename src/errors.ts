@@ -23,7 +23,8 @@ export type ErrorCode =
   | 'response_too_large'
   | 'unsupported'
   | 'model_load'
-  | 'overloaded';
+  | 'overloaded'
+  | 'invalid_output';
 
 // Names by code, so that `error.name` survives minifiers that rename classes.
 const ERROR_NAMES: Record<ErrorCode, string> = {
@@ -41,6 +42,7 @@ const ERROR_NAMES: Record<ErrorCode, string> = {
   unsupported: 'UnsupportedError',
   model_load: 'ModelLoadError',
   overloaded: 'OverloadedError',
+  invalid_output: 'InvalidOutputError',
 };
 
 /** What every mlkit error may carry besides its message. */
@@ -229,6 +231,31 @@ export class OverloadedError extends MlkitError {
   constructor(message: string, options: MlkitErrorOptions & { retryAfterMs?: number } = {}) {
     super(message, { status: 429, retryable: true, ...options });
     this.retryAfterMs = options.retryAfterMs;
+  }
+}
+
+/**
+ * The model answered, but not with what the call asked for: a tool call to an unknown tool or with
+ * arguments that do not validate against the tool's schema, or (with `responseFormat` json) text
+ * that is not JSON or does not match the schema — including a document cut off at `maxTokens`.
+ * `text` is what the model wrote; `issues` say what is wrong. Not retried by the transport (the
+ * request was fine); a sampled model may do better on another call.
+ */
+export class InvalidOutputError extends MlkitError {
+  static readonly errorCode: ErrorCode = 'invalid_output';
+  /** The model's raw output: the text, or the tool call's arguments as written. */
+  readonly text: string;
+  /** The tool whose call was invalid, when it was a tool call. */
+  readonly toolName: string | undefined;
+  readonly issues: InvalidInputIssue[];
+  constructor(
+    message: string,
+    options: MlkitErrorOptions & { text: string; toolName?: string; issues?: InvalidInputIssue[] },
+  ) {
+    super(message, { ...options, retryable: false });
+    this.text = options.text;
+    this.toolName = options.toolName;
+    this.issues = options.issues ?? [];
   }
 }
 

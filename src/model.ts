@@ -33,6 +33,12 @@ export interface Capabilities {
   device?: string;
   /** Text generation honours `frequencyPenalty`, `presencePenalty` and `logitBias`; servers refuse them (400) otherwise. */
   logitAdjustments?: boolean;
+  /** Text generation takes `tools` and returns `toolCalls`; servers refuse `tools` (400) otherwise. */
+  tools?: boolean;
+  /** Text generation enforces `responseFormat` json with a schema (strict mode, or constrained decoding); servers refuse it (400) otherwise. */
+  jsonSchema?: boolean;
+  /** Text generation reads image parts in user messages; servers refuse them (400) otherwise. */
+  images?: boolean;
   /** Embedding takes token ids (`{ tokens }`) besides texts; servers refuse token input (400) otherwise. */
   tokenInput?: boolean;
   /**

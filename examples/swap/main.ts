@@ -92,7 +92,7 @@ async function swap(label: string, config: SwapConfig): Promise<SwapResult> {
       if (chunk.type === 'text-delta') {
         streamed += chunk.text;
         deltas++;
-      } else {
+      } else if (chunk.type === 'finish') {
         finish = { finishReason: chunk.finishReason, usage: tokens(chunk.usage) };
       }
     }

@@ -19,6 +19,20 @@ export interface Task<
   readonly chunk: Chunk;
   /** Present for tasks whose requests can share one run (classification rows, embedding texts). */
   readonly batch?: BatchPlan<z.output<Input>, z.output<Output>> | undefined;
+  /**
+   * Present for tasks whose outputs are checked against their input after the model ran (text
+   * generation: tool-call arguments and json answers against their schemas). Every model applies
+   * it, so hosted, local and user-defined models are held to the same rules.
+   */
+  readonly check?:
+    | TaskCheck<z.output<Input>, z.output<Output>, Chunk extends z.ZodType ? z.output<Chunk> : never>
+    | undefined;
+}
+
+/** The checks of a task's outputs against its input (see `Task.check`); each returns what the caller gets. */
+export interface TaskCheck<Input, Output, Chunk> {
+  output(input: Input, output: Output): Output;
+  stream(input: Input, chunks: AsyncIterable<Chunk>): AsyncIterable<Chunk>;
 }
 
 /** What a caller passes to `run()` / `stream()` (defaults may be omitted). */
@@ -42,6 +56,7 @@ export function defineTask<
   output: Output;
   chunk?: Chunk;
   batch?: BatchPlan<z.output<Input>, z.output<Output>>;
+  check?: TaskCheck<z.output<Input>, z.output<Output>, Chunk extends z.ZodType ? z.output<Chunk> : never>;
 }): Task<Name, Input, Output, Chunk> {
   return Object.freeze({ ...task, chunk: task.chunk as Chunk });
 }

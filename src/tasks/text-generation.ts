@@ -1,16 +1,144 @@
 import { z } from 'zod';
+import { type SchemaLike, SchemaLike as SchemaLikeSchema } from './json-schema.ts';
 import { defineTask, type Task } from './task.ts';
+import { checkTextGeneration, checkTextGenerationStream } from './text-generation-check.ts';
 import { Usage } from './usage.ts';
 
-/** Schema of one turn of a conversation. */
-export const ChatMessage = z.object({
-  role: z.enum(['system', 'user', 'assistant']),
-  content: z.string(),
-});
-/** One turn of a conversation: `role` (`'system' | 'user' | 'assistant'`) and its text. */
-export type ChatMessage = z.infer<typeof ChatMessage>;
+// --- Messages -----------------------------------------------------------------------------------
 
-const sampling = {
+/** Schema of a text part of a message. */
+export const TextPart = z.strictObject({ type: z.literal('text'), text: z.string() });
+/** A text part of a message: `{ type: 'text', text }`. */
+export type TextPart = z.infer<typeof TextPart>;
+
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+/** Schema of an image part: a URL (http(s) or data:), bytes, or base64 text with its mediaType. */
+export const ImagePart = z
+  .strictObject({
+    type: z.literal('image'),
+    /** An `https:`/`http:`/`data:` URL (string or URL), the image's bytes, or its base64 text. */
+    image: z.union([
+      z.string().min(1),
+      z.instanceof(URL),
+      z.instanceof(Uint8Array),
+      z.instanceof(ArrayBuffer),
+    ]),
+    /** The image's type, e.g. 'image/png'; needed for bytes and base64 text (a data: URL has its own). */
+    mediaType: z
+      .string()
+      .regex(/^image\/[\w.+-]+$/, 'expected an image media type such as "image/png"')
+      .optional(),
+  })
+  .superRefine((part, context) => {
+    const image = part.image;
+    const isUrl = image instanceof URL || (typeof image === 'string' && /^(https?|data):/i.test(image));
+    if (typeof image === 'string' && !isUrl && !BASE64.test(image)) {
+      context.addIssue({
+        code: 'custom',
+        path: ['image'],
+        message: 'expected an http(s): or data: URL, or base64 text',
+      });
+    } else if (!isUrl && part.mediaType === undefined) {
+      context.addIssue({
+        code: 'custom',
+        path: ['mediaType'],
+        message: 'image bytes and base64 text need a mediaType such as "image/png"',
+      });
+    }
+  });
+/** An image part of a user message: `{ type: 'image', image, mediaType? }`. */
+export type ImagePart = z.infer<typeof ImagePart>;
+
+/** Schema of a tool call: the id the model gave it, the tool's name, and its arguments. */
+export const ToolCall = z.object({
+  id: z.string(),
+  name: z.string(),
+  /**
+   * The arguments, parsed JSON checked against the tool's `parameters`. An implementation may hand
+   * the raw JSON text (a string); every model parses and validates it before the caller sees it.
+   */
+  arguments: z.unknown(),
+});
+/** A tool call: `{ id, name, arguments }` (arguments parsed and validated against the tool's schema). */
+export type ToolCall = z.infer<typeof ToolCall>;
+
+/** Schema of one turn of a conversation. */
+export const ChatMessage = z.discriminatedUnion('role', [
+  z.strictObject({ role: z.literal('system'), content: z.string() }),
+  z.strictObject({
+    role: z.literal('user'),
+    content: z.union([z.string(), z.array(z.union([TextPart, ImagePart])).min(1)]),
+  }),
+  z.strictObject({
+    role: z.literal('assistant'),
+    content: z.string().default(''),
+    /** The tools this turn called; the next messages answer them with `role: 'tool'`. */
+    toolCalls: z.array(ToolCall).min(1).optional(),
+  }),
+  z.strictObject({
+    role: z.literal('tool'),
+    /** The `id` of the tool call this answers. */
+    toolCallId: z.string().min(1),
+    /** The tool's result as text (JSON.stringify an object). */
+    content: z.string(),
+  }),
+]);
+/**
+ * One turn of a conversation: `system` (text), `user` (text, or text and image parts), `assistant`
+ * (text, and the `toolCalls` it made) or `tool` (the result of the call `toolCallId`).
+ */
+export type ChatMessage = z.input<typeof ChatMessage>;
+
+// --- Tools and structured output ----------------------------------------------------------------
+
+/** Schema of a tool the model may call. */
+export const Tool = z.strictObject({
+  /** What the model calls it: letters, digits, `_` and `-`, at most 64 (OpenAI's rule). */
+  name: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'tool names are 1-64 letters, digits, _ or -'),
+  /** What it does and when to call it; models read this. */
+  description: z.string().optional(),
+  /** Its arguments: a JSON Schema object or a zod schema (an object with no properties when left out). */
+  parameters: SchemaLikeSchema.default(() => ({
+    type: 'object',
+    properties: {},
+    additionalProperties: false,
+  })),
+});
+/** A tool the model may call: `{ name, description?, parameters }` (JSON Schema or zod). */
+export type Tool = z.input<typeof Tool>;
+
+/** Schema of which tools the model may or must call. */
+export const ToolChoice = z.union([
+  z.enum(['auto', 'none', 'required']),
+  z.strictObject({ tool: z.string() }),
+]);
+/** `'auto'` (the model decides), `'none'`, `'required'` (some tool), or `{ tool: name }` (that one). */
+export type ToolChoice = z.infer<typeof ToolChoice>;
+
+/** Schema of the form the answer takes. */
+export const ResponseFormat = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('text') }),
+  z.strictObject({
+    type: z.literal('json'),
+    /** The document's schema (JSON Schema or zod); without one, any JSON object. */
+    schema: SchemaLikeSchema.optional(),
+    /** The schema's name, as hosted APIs want one (default 'response'). */
+    name: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,64}$/, 'names are 1-64 letters, digits, _ or -')
+      .optional(),
+    description: z.string().optional(),
+  }),
+]);
+/**
+ * `{ type: 'text' }` (the default) or `{ type: 'json', schema?, name? }`: the answer is a JSON
+ * document matching `schema`, enforced by the provider's strict mode hosted and by constrained
+ * decoding locally, and checked before it is returned as `object`.
+ */
+export type ResponseFormat = z.input<typeof ResponseFormat>;
+
+const generation = {
   /** Most tokens to generate. */
   maxTokens: z.number().int().positive().optional(),
   /** 0 = greedy. */
@@ -27,44 +155,126 @@ const sampling = {
   presencePenalty: z.number().min(-2).max(2).optional(),
   /** Added to the logit of each token id; -100 bans a token, 100 all but forces it (OpenAI's logit_bias). */
   logitBias: z.record(z.coerce.number().int().nonnegative(), z.number().min(-100).max(100)).optional(),
+  /** Tools the model may call; their calls come back as `toolCalls`. */
+  tools: z.array(Tool).optional(),
+  /** Which tools the model may or must call (default 'auto' when there are tools). */
+  toolChoice: ToolChoice.optional(),
+  /** Whether the model may call several tools in one turn (default: the model's own default, usually yes). */
+  parallelToolCalls: z.boolean().optional(),
+  /** The form of the answer: text (default) or a JSON document matching a schema. */
+  responseFormat: ResponseFormat.optional(),
 };
 
-/** Schema of a text-generation call: `{ messages }` or `{ prompt }`, with sampling settings. */
-export const TextGenerationInput = z.union([
-  z.strictObject({ messages: z.array(ChatMessage).min(1), ...sampling }),
-  z.strictObject({ prompt: z.string(), ...sampling }),
-]);
-/** What a text-generation call takes: `{ messages }` or `{ prompt }` (one user turn), with sampling settings. */
+type GenerationFields = {
+  tools?: { name: string }[] | undefined;
+  toolChoice?: ToolChoice | undefined;
+};
+
+/** Tool names are unique, and a tool choice names a tool that exists. */
+function checkTools(input: GenerationFields, context: z.RefinementCtx): void {
+  const names = new Set<string>();
+  for (const [index, tool] of (input.tools ?? []).entries()) {
+    if (names.has(tool.name)) {
+      context.addIssue({
+        code: 'custom',
+        path: ['tools', index, 'name'],
+        message: `"${tool.name}" is defined twice`,
+      });
+    }
+    names.add(tool.name);
+  }
+  const choice = input.toolChoice;
+  if (choice !== undefined && choice !== 'none' && names.size === 0) {
+    context.addIssue({
+      code: 'custom',
+      path: ['toolChoice'],
+      message: 'there are no tools to choose from; pass tools',
+    });
+  } else if (typeof choice === 'object' && !names.has(choice.tool)) {
+    context.addIssue({
+      code: 'custom',
+      path: ['toolChoice', 'tool'],
+      message: `no tool is named "${choice.tool}" (tools: ${[...names].join(', ')})`,
+    });
+  }
+}
+
+/** Schema of a text-generation call: `{ messages }` or `{ prompt }`, with sampling, tools and response format. */
+export const TextGenerationInput = z
+  .union([
+    z.strictObject({ messages: z.array(ChatMessage).min(1), ...generation }),
+    z.strictObject({ prompt: z.string(), ...generation }),
+  ])
+  .superRefine(checkTools);
+/** What a text-generation call takes: `{ messages }` or `{ prompt }` (one user turn), with sampling, tools and response format. */
 export type TextGenerationInput = z.input<typeof TextGenerationInput>;
 
+// --- Output -------------------------------------------------------------------------------------
+
 /** Schema of why generation ended. */
-export const FinishReason = z.enum(['stop', 'length', 'content-filter', 'error', 'other']);
-/** Why generation ended: `'stop'` (end or stop sequence), `'length'` (`maxTokens`), ... */
+export const FinishReason = z.enum(['stop', 'length', 'tool-calls', 'content-filter', 'error', 'other']);
+/** Why generation ended: `'stop'` (end or stop sequence), `'length'` (`maxTokens`), `'tool-calls'`, ... */
 export type FinishReason = z.infer<typeof FinishReason>;
 
 /** Schema of a text-generation result. */
 export const TextGenerationOutput = z.object({
   text: z.string(),
+  /** The tools the model called, in order (present only when it called some). */
+  toolCalls: z.array(ToolCall).optional(),
+  /** With `responseFormat` json: the answer parsed and checked against the schema. */
+  object: z.unknown().optional(),
+  /** A hosted model's refusal to answer (OpenAI's `refusal`), instead of text. */
+  refusal: z.string().optional(),
   finishReason: FinishReason,
+  /** The provider's own finish reason (e.g. 'tool_calls', 'eos'), where it gave one. */
+  rawFinishReason: z.string().optional(),
   usage: Usage,
 });
-/** A text-generation result: the text, why it ended, and usage. */
+/** A text-generation result: the text, tool calls, the parsed `object` (json), why it ended, and usage. */
 export type TextGenerationOutput = z.infer<typeof TextGenerationOutput>;
 
 /** Schema of one streamed text-generation chunk. */
 export const TextGenerationChunk = z.discriminatedUnion('type', [
   z.object({ type: z.literal('text-delta'), text: z.string() }),
-  z.object({ type: z.literal('finish'), finishReason: FinishReason, usage: Usage }),
+  /** A piece of tool call `index`'s arguments as the model writes them (JSON text). */
+  z.object({
+    type: z.literal('tool-call-delta'),
+    index: z.number().int().nonnegative(),
+    id: z.string(),
+    name: z.string(),
+    argumentsDelta: z.string(),
+  }),
+  /** Tool call `index` complete: its arguments parsed and validated. */
+  z.object({
+    type: z.literal('tool-call'),
+    index: z.number().int().nonnegative(),
+    id: z.string(),
+    name: z.string(),
+    arguments: z.unknown(),
+  }),
+  z.object({
+    type: z.literal('finish'),
+    finishReason: FinishReason,
+    rawFinishReason: z.string().optional(),
+    /** With `responseFormat` json: the whole answer parsed and checked against the schema. */
+    object: z.unknown().optional(),
+    refusal: z.string().optional(),
+    usage: Usage,
+  }),
 ]);
-/** One streamed chunk: `{ type: 'text-delta', text }`, then one `{ type: 'finish', finishReason, usage }`. */
+/**
+ * One streamed chunk: `text-delta`s, `tool-call-delta`s and a `tool-call` per completed call (in
+ * order), then one `finish` with the finish reason, usage, and the parsed `object` for json.
+ */
 export type TextGenerationChunk = z.infer<typeof TextGenerationChunk>;
 
-/** Chat or prompt in, text out; streams text deltas, then one finish chunk with usage. */
+/** Chat or prompt in, text (or tool calls, or a JSON object) out; streams deltas, then one finish chunk. */
 export const textGeneration: TextGenerationTask = defineTask({
   name: 'text-generation',
   input: TextGenerationInput,
   output: TextGenerationOutput,
   chunk: TextGenerationChunk,
+  check: { output: checkTextGeneration, stream: checkTextGenerationStream },
 });
 /** The text-generation task's type; an interface so that hovers say `Model<TextGenerationTask>`. */
 export interface TextGenerationTask
@@ -74,3 +284,5 @@ export interface TextGenerationTask
     typeof TextGenerationOutput,
     typeof TextGenerationChunk
   > {}
+
+export type { SchemaLike };

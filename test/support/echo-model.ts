@@ -14,8 +14,9 @@ export function echoModel(options: { delayMs?: number } = {}): {
   calls: () => number;
 } {
   let calls = 0;
-  const words = (input: { messages?: { content: string }[]; prompt?: string; maxTokens?: number }) => {
-    const text = input.prompt ?? input.messages!.at(-1)!.content;
+  const words = (input: { messages?: { content: unknown }[]; prompt?: string; maxTokens?: number }) => {
+    const last = input.messages?.at(-1)?.content;
+    const text = input.prompt ?? (typeof last === 'string' ? last : JSON.stringify(last));
     return text.split(/(?<= )/).slice(0, input.maxTokens ?? Number.POSITIVE_INFINITY);
   };
   const model = defineModel({

@@ -52,7 +52,7 @@ async function collect(stream: AsyncIterable<TextGenerationChunk>) {
   for await (const chunk of stream) {
     if (chunk.type === 'text-delta') {
       if (chunk.text) deltas.push(chunk.text);
-    } else finish = chunk;
+    } else if (chunk.type === 'finish') finish = chunk;
   }
   return {
     deltas,

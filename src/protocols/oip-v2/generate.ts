@@ -40,6 +40,12 @@ function promptOf(input: Input): string {
       'OIP v2 generation takes one prompt (text_input); send { prompt } or a single user message, or apply the chat template yourself',
     );
   }
+  if (typeof only!.content !== 'string') {
+    throw new UnsupportedError(
+      'OIP v2 generation takes text only (text_input); send the message content as a string',
+      { param: 'messages[0].content' },
+    );
+  }
   return only!.content;
 }
 
@@ -98,9 +104,9 @@ export const generateMapping: TaskMapping<
 
 /** Server: one `generate_stream` event per chunk (a text delta; the last one says `finish_reason`). */
 export function encodeGenerateChunk(chunk: TextGenerationChunk, context: InferContext): GenerateResponse {
-  return chunk.type === 'text-delta'
-    ? { model_name: context.modelName, text_output: chunk.text }
-    : { model_name: context.modelName, text_output: '', finish_reason: chunk.finishReason };
+  if (chunk.type === 'finish')
+    return { model_name: context.modelName, text_output: '', finish_reason: chunk.finishReason };
+  return { model_name: context.modelName, text_output: chunk.type === 'text-delta' ? chunk.text : '' };
 }
 
 /**

@@ -316,7 +316,7 @@ export async function* chatCompletionChunks(
     for await (const chunk of chunks) {
       if (chunk.type === 'text-delta') {
         if (chunk.text) yield event({ content: chunk.text }, null);
-      } else if (!finished) {
+      } else if (chunk.type === 'finish' && !finished) {
         finished = true;
         usage = chunk.usage;
         yield event({}, finishReasonOf(chunk.finishReason));

@@ -95,7 +95,7 @@ export async function* textCompletionChunks(
       for await (const chunk of await open()) {
         if (chunk.type === 'text-delta') {
           if (chunk.text) yield event(index, chunk.text, null);
-        } else if (!finished) {
+        } else if (chunk.type === 'finish' && !finished) {
           finished = true;
           usages.push(chunk.usage);
           yield event(index, '', finishReasonOf(chunk.finishReason));

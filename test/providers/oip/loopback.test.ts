@@ -119,7 +119,7 @@ describe('OIP v2 client -> @mlkit/server: generate, health, metadata', () => {
     let finish: string | undefined;
     for await (const chunk of client().textGeneration('tiny-gpt').stream(input)) {
       if (chunk.type === 'text-delta') text += chunk.text;
-      else finish = chunk.finishReason;
+      else if (chunk.type === 'finish') finish = chunk.finishReason;
     }
     expect(text).toBe(expected.text);
     expect(finish).toBe(expected.finishReason);
