@@ -340,7 +340,7 @@ export function textGenerationTask({
       let text = '';
       for await (const chunk of generate(input, signal, false)) {
         if (chunk.type === 'text-delta') text += chunk.text;
-        else return { text, finishReason: chunk.finishReason, usage: chunk.usage };
+        else if (chunk.type === 'finish') return { text, finishReason: chunk.finishReason, usage: chunk.usage };
       }
       throw new Error('unreachable: generation ended without a finish chunk');
     },
