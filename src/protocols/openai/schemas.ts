@@ -173,7 +173,11 @@ export const CompletionRequest = z.looseObject({
 });
 export type CompletionRequest = z.infer<typeof CompletionRequest>;
 
-/** One item of a Responses `input` array; only messages are served, other item types are refused by name. */
+/**
+ * One item of a Responses `input` array, read loosely: a message (`type` 'message' or none), a
+ * function_call or a function_call_output; each kind's own fields are checked by its schema
+ * below, and other item types are refused by name.
+ */
 const ResponseInputItem = z.looseObject({
   type: z.string().optional(),
   role: z.string().optional(),
@@ -182,7 +186,77 @@ const ResponseInputItem = z.looseObject({
 /** One item of a Responses `input` array (see the schema). */
 export type ResponseInputItem = z.infer<typeof ResponseInputItem>;
 
-/** POST /v1/responses (the Responses API), the fields a text model can honour plus those it must refuse. */
+/** An `input_image` part of a Responses message: an http(s) or data: URL (`file_id` is refused: no files are stored). */
+export const ResponseInputImagePart = z.looseObject({
+  type: z.literal('input_image'),
+  image_url: z
+    .string()
+    .regex(/^(https?|data):/i, 'expected an http(s): URL or a data: URL such as "data:image/png;base64,..."')
+    .nullish(),
+  file_id: z.string().nullish(),
+  detail: z.string().nullish(),
+});
+/** An `input_image` part (see the schema). */
+export type ResponseInputImagePart = z.infer<typeof ResponseInputImagePart>;
+
+/** A `function_call` input item: a call an earlier response made, replayed (`arguments` is JSON text). */
+export const ResponseFunctionCallItem = z.looseObject({
+  type: z.literal('function_call'),
+  call_id: z.string().min(1),
+  name: z.string().min(1),
+  arguments: z.string(),
+});
+/** A `function_call` input item (see the schema). */
+export type ResponseFunctionCallItem = z.infer<typeof ResponseFunctionCallItem>;
+
+/** A `function_call_output` input item: the result of the call `call_id`, as text or input_text parts. */
+export const ResponseFunctionCallOutputItem = z.looseObject({
+  type: z.literal('function_call_output'),
+  call_id: z.string().min(1),
+  output: z.union([z.string(), z.array(ContentPart)]),
+});
+/** A `function_call_output` input item (see the schema). */
+export type ResponseFunctionCallOutputItem = z.infer<typeof ResponseFunctionCallOutputItem>;
+
+/** A `function` tool of a Responses request (flat: name and parameters beside `type`). */
+export const ResponseFunctionTool = z.looseObject({
+  type: z.literal('function'),
+  name: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'tool names are 1-64 letters, digits, _ or -'),
+  description: z.string().nullish(),
+  parameters: z.record(z.string(), z.unknown()).nullish(),
+  strict: z.boolean().nullish(),
+});
+/** A `function` tool of a Responses request (see the schema). */
+export type ResponseFunctionTool = z.infer<typeof ResponseFunctionTool>;
+
+/** `tool_choice` of a Responses request: a mode or a `{type, ...}` object (only `function` is served). */
+export const ResponseToolChoice = z.union([
+  z.enum(['auto', 'none', 'required']),
+  z.looseObject({ type: z.string() }),
+]);
+/** `tool_choice` of a Responses request (see the schema). */
+export type ResponseToolChoice = z.infer<typeof ResponseToolChoice>;
+
+/** `tool_choice` `{type: 'function', name}`: the model must call that tool. */
+export const ResponseFunctionToolChoice = z.looseObject({
+  type: z.literal('function'),
+  name: z.string().min(1),
+});
+/** `tool_choice` `{type: 'function', name}` (see the schema). */
+export type ResponseFunctionToolChoice = z.infer<typeof ResponseFunctionToolChoice>;
+
+/** `text.format` `json_schema` of a Responses request: the answer's schema and its name. */
+export const ResponseJsonSchemaFormat = z.looseObject({
+  type: z.literal('json_schema'),
+  name: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'names are 1-64 letters, digits, _ or -'),
+  schema: z.record(z.string(), z.unknown()),
+  description: z.string().nullish(),
+  strict: z.boolean().nullish(),
+});
+/** `text.format` `json_schema` (see the schema). */
+export type ResponseJsonSchemaFormat = z.infer<typeof ResponseJsonSchemaFormat>;
+
+/** POST /v1/responses (the Responses API): the fields the server honours (tools, text.format, images where the model can) plus those it must refuse. */
 export const ResponsesRequest = z.looseObject({
   model: z.string().min(1),
   input: z.union([z.string(), z.array(ResponseInputItem).min(1)]),
@@ -191,8 +265,10 @@ export const ResponsesRequest = z.looseObject({
   temperature: z.number().min(0).max(2).nullish(),
   top_p: z.number().gt(0).max(1).nullish(),
   stream: z.boolean().nullish(),
-  tools: z.array(z.unknown()).nullish(),
-  tool_choice: z.unknown().optional(),
+  /** Each tool's own fields are checked by its type's schema (ResponseFunctionTool). */
+  tools: z.array(z.looseObject({ type: z.string() })).nullish(),
+  tool_choice: ResponseToolChoice.nullish(),
+  parallel_tool_calls: z.boolean().nullish(),
   text: z.looseObject({ format: z.looseObject({ type: z.string() }).nullish() }).nullish(),
   previous_response_id: z.string().nullish(),
   conversation: z.unknown().optional(),

@@ -116,7 +116,7 @@ export function openaiRoutes(
 
   app.post('/v1/responses', async (c) => {
     const { body, runner } = await request(c, ResponsesRequest, 'text-generation', 'responses');
-    const input = openaiWire.toResponsesInput(body);
+    const input = openaiWire.toResponsesInput(body, { capabilities: runner.model.capabilities });
     const meta = openaiWire.newResponseMeta(body);
     const scope = c.get('scope');
     if (!body.stream) {
