@@ -22,14 +22,26 @@ export type WireUsage = z.infer<typeof WireUsage>;
 /** Why generation stopped; servers add their own values (e.g. 'abort', 'eos'), so any string is read. */
 const WireFinishReason = z.string().nullish();
 
+/** A tool call of a chat completion's message; `arguments` is JSON text. */
+const WireToolCall = z.object({
+  id: z.string(),
+  // xAI and some gateways leave `type` out; 'function' is the only kind chat completions sends.
+  type: z.string().nullish(),
+  function: z.object({ name: z.string(), arguments: z.string().nullish() }),
+});
+
 /** POST chat/completions without `stream`. */
 export const ChatCompletion = z.object({
   choices: z
     .array(
       z.object({
         index: z.number().int().optional(),
-        // `null` when the model only called tools.
-        message: z.object({ content: z.string().nullish() }),
+        message: z.object({
+          // `null` when the model only called tools.
+          content: z.string().nullish(),
+          refusal: z.string().nullish(),
+          tool_calls: z.array(WireToolCall).nullish(),
+        }),
         finish_reason: WireFinishReason,
       }),
     )
@@ -38,12 +50,30 @@ export const ChatCompletion = z.object({
 });
 export type ChatCompletion = z.infer<typeof ChatCompletion>;
 
+/**
+ * A piece of a streamed tool call: OpenAI sends `index`, `id` and `function.name` once, then
+ * `function.arguments` in pieces; some servers send the whole call at once or leave `index` out.
+ */
+const WireToolCallDelta = z.object({
+  index: z.number().int().nonnegative().nullish(),
+  id: z.string().nullish(),
+  type: z.string().nullish(),
+  function: z.object({ name: z.string().nullish(), arguments: z.string().nullish() }).nullish(),
+});
+export type WireToolCallDelta = z.infer<typeof WireToolCallDelta>;
+
 /** One `data:` event of a streamed chat completion. `choices` is empty in the final usage chunk. */
 export const ChatCompletionChunk = z.object({
   choices: z.array(
     z.object({
       index: z.number().int().optional(),
-      delta: z.object({ content: z.string().nullish() }).nullish(),
+      delta: z
+        .object({
+          content: z.string().nullish(),
+          refusal: z.string().nullish(),
+          tool_calls: z.array(WireToolCallDelta).nullish(),
+        })
+        .nullish(),
       finish_reason: WireFinishReason,
     }),
   ),
@@ -99,11 +129,60 @@ export type StreamErrorBody = z.infer<typeof StreamErrorBody>;
 /** A content part of a chat message or a Responses input item; only text parts are served. */
 const ContentPart = z.looseObject({ type: z.string(), text: z.string().optional() });
 
-/** One message of a chat request: OpenAI's roles (tool and function refused by the server) and text or parts. */
-export const ChatMessage = z.looseObject({
-  role: z.enum(['system', 'developer', 'user', 'assistant', 'tool', 'function']),
-  content: z.union([z.string(), z.array(ContentPart), z.null()]).optional(),
+/**
+ * A content part of a chat message: `{type: 'text', text}`, `{type: 'image_url', image_url: {url}}`,
+ * or another kind (input_audio, file, ...) that the server refuses by name.
+ */
+export const ChatContentPart = z
+  .looseObject({
+    type: z.string(),
+    text: z.string().optional(),
+    // Some clients send the URL itself as `image_url`.
+    image_url: z
+      .union([z.string().min(1), z.looseObject({ url: z.string().min(1), detail: z.string().nullish() })])
+      .optional(),
+  })
+  .superRefine((part, context) => {
+    if (part.type === 'text' && part.text === undefined) {
+      context.addIssue({ code: 'custom', path: ['text'], message: 'a text part needs `text` (a string)' });
+    } else if (part.type === 'image_url' && part.image_url === undefined) {
+      context.addIssue({
+        code: 'custom',
+        path: ['image_url'],
+        message: 'an image_url part needs `image_url: {url}` (an http(s): or data: URL)',
+      });
+    }
+  });
+/** A content part of a chat message (see the schema). */
+export type ChatContentPart = z.infer<typeof ChatContentPart>;
+
+/** A tool call an assistant message made; `arguments` is JSON text. */
+const ChatMessageToolCall = z.looseObject({
+  id: z.string().min(1),
+  type: z.string().optional(),
+  function: z.looseObject({ name: z.string().min(1), arguments: z.string() }),
 });
+
+/**
+ * One message of a chat request: OpenAI's roles (`function`, the legacy one, is refused by the
+ * server), text or parts, an assistant's `tool_calls` and a tool message's `tool_call_id`.
+ */
+export const ChatMessage = z
+  .looseObject({
+    role: z.enum(['system', 'developer', 'user', 'assistant', 'tool', 'function']),
+    content: z.union([z.string(), z.array(ChatContentPart), z.null()]).optional(),
+    tool_calls: z.array(ChatMessageToolCall).nullish(),
+    tool_call_id: z.string().nullish(),
+  })
+  .superRefine((message, context) => {
+    if (message.role === 'tool' && !message.tool_call_id) {
+      context.addIssue({
+        code: 'custom',
+        path: ['tool_call_id'],
+        message: 'a tool message needs `tool_call_id`: the id of the tool call it answers',
+      });
+    }
+  });
 /** One message of a chat request (see the schema). */
 export type ChatMessage = z.infer<typeof ChatMessage>;
 
@@ -134,16 +213,70 @@ const sampling = {
   ...logitAdjustments,
 };
 
+/** A tool a chat request offers: `{type: 'function', function: {name, description?, parameters?, strict?}}`. */
+const ChatTool = z
+  .looseObject({
+    type: z.string(),
+    function: z
+      .looseObject({
+        name: z.string().min(1),
+        description: z.string().nullish(),
+        parameters: z.record(z.string(), z.unknown()).nullish(),
+        strict: z.boolean().nullish(),
+      })
+      .optional(),
+  })
+  .superRefine((tool, context) => {
+    if (tool.type === 'function' && tool.function === undefined) {
+      context.addIssue({
+        code: 'custom',
+        path: ['function'],
+        message: 'a function tool needs `function: {name, parameters}`',
+      });
+    }
+  });
+
+/** `response_format`: `text`, `json_object`, or `json_schema` with `json_schema: {name, schema, strict}`. */
+const ChatResponseFormat = z
+  .looseObject({
+    type: z.string(),
+    json_schema: z
+      .looseObject({
+        name: z.string().min(1).optional(),
+        description: z.string().nullish(),
+        schema: z.record(z.string(), z.unknown()).nullish(),
+        strict: z.boolean().nullish(),
+      })
+      .optional(),
+  })
+  .superRefine((format, context) => {
+    if (format.type === 'json_schema' && format.json_schema === undefined) {
+      context.addIssue({
+        code: 'custom',
+        path: ['json_schema'],
+        message: 'response_format json_schema needs `json_schema: {name, schema}`',
+      });
+    }
+  });
+
 /** POST chat/completions: the fields a text model can honour plus those it must refuse. */
 export const ChatCompletionRequest = z.looseObject({
   model: z.string().min(1),
   messages: z.array(ChatMessage).min(1),
   ...sampling,
   max_completion_tokens: z.number().int().positive().nullish(),
-  tools: z.array(z.unknown()).nullish(),
+  tools: z.array(ChatTool).nullish(),
+  tool_choice: z
+    .union([
+      z.enum(['auto', 'none', 'required']),
+      z.looseObject({ type: z.string(), function: z.looseObject({ name: z.string().min(1) }).optional() }),
+    ])
+    .nullish(),
+  parallel_tool_calls: z.boolean().nullish(),
   functions: z.array(z.unknown()).nullish(),
+  function_call: z.unknown().optional(),
   logprobs: z.boolean().nullish(),
-  response_format: z.looseObject({ type: z.string() }).nullish(),
+  response_format: ChatResponseFormat.nullish(),
 });
 /** A chat completions request (see the schema). */
 export type ChatCompletionRequest = z.infer<typeof ChatCompletionRequest>;

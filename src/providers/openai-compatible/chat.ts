@@ -64,7 +64,16 @@ export function createChatModel(
     id,
     onEvent: context.onEvent,
     task: textGeneration,
-    capabilities: { streaming: true, batching: false, local: false, logitAdjustments: true },
+    // A hosted server decides what it honours; it answers 400 for what it cannot.
+    capabilities: {
+      streaming: true,
+      batching: false,
+      local: false,
+      logitAdjustments: true,
+      tools: true,
+      jsonSchema: true,
+      images: true,
+    },
 
     async run(input, call) {
       const response = await transport.json({

@@ -93,7 +93,10 @@ describe('openai chat completions mapping', () => {
       openaiWire.ChatCompletion,
       chatCompletions.encodeResponse(output, { modelName: 'm', meta }),
     );
-    expect(chatCompletions.decodeResponse(body, { modelName: 'm' })).toEqual(output);
+    expect(chatCompletions.decodeResponse(body, { modelName: 'm' })).toEqual({
+      ...output,
+      rawFinishReason: 'length',
+    });
   });
 
   it('reads back a stream as the same chunks, usage included', async () => {
@@ -102,10 +105,13 @@ describe('openai chat completions mapping', () => {
       { type: 'text-delta', text: 'said' },
       { type: 'finish', finishReason: 'stop', usage: { inputTokens: 2, outputTokens: 2, totalTokens: 4 } },
     ];
+    const expected = chunks.map((chunk) =>
+      chunk.type === 'finish' ? { ...chunk, rawFinishReason: 'stop' } : chunk,
+    );
     const payloads = openaiWire.chatCompletionChunks(from(chunks), meta, true, () => {
       throw new Error('no failure expected');
     });
-    expect(await collect(openaiWire.chatCompletionStream(asEvents(payloads), 'mlkit'))).toEqual(chunks);
+    expect(await collect(openaiWire.chatCompletionStream(asEvents(payloads), 'mlkit'))).toEqual(expected);
   });
 
   it('reads back a failure inside the stream as the same kind of error', async () => {

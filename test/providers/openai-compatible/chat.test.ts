@@ -143,6 +143,7 @@ describe('openai-compatible text generation: response', () => {
     expect(output).toEqual({
       text: 'Hello there',
       finishReason: 'stop',
+      rawFinishReason: 'stop',
       usage: { inputTokens: 3, outputTokens: 2, totalTokens: 5 },
     });
   });
@@ -162,8 +163,8 @@ describe('openai-compatible text generation: response', () => {
     ['stop', 'stop'],
     ['length', 'length'],
     ['content_filter', 'content-filter'],
-    ['tool_calls', 'other'],
-    ['function_call', 'other'],
+    ['tool_calls', 'tool-calls'],
+    ['function_call', 'tool-calls'],
     ['something_new', 'other'],
     [null, 'other'],
   ])('maps finish_reason %s to %s', async (wire, expected) => {
@@ -250,7 +251,12 @@ describe('openai-compatible text generation: stream', () => {
     expect(chunks).toEqual([
       { type: 'text-delta', text: 'Hel' },
       { type: 'text-delta', text: 'lo' },
-      { type: 'finish', finishReason: 'stop', usage: { inputTokens: 4, outputTokens: 3, totalTokens: 7 } },
+      {
+        type: 'finish',
+        finishReason: 'stop',
+        rawFinishReason: 'stop',
+        usage: { inputTokens: 4, outputTokens: 3, totalTokens: 7 },
+      },
     ]);
   });
 
@@ -264,6 +270,7 @@ describe('openai-compatible text generation: stream', () => {
     expect(chunks.at(-1)).toEqual({
       type: 'finish',
       finishReason: 'length',
+      rawFinishReason: 'length',
       usage: { inputTokens: 4, outputTokens: 3, totalTokens: 7 },
     });
   });
@@ -341,7 +348,7 @@ describe('openai-compatible text generation: stream', () => {
     const chunks = await collect(provider().textGeneration('m').stream({ prompt: 'Hi' }));
     expect(chunks).toEqual([
       { type: 'text-delta', text: 'a' },
-      { type: 'finish', finishReason: 'stop', usage: {} },
+      { type: 'finish', finishReason: 'stop', rawFinishReason: 'stop', usage: {} },
     ]);
   });
 
