@@ -3,6 +3,7 @@ import { raceAbort, throwIfAborted } from '../abort.ts';
 import { defineModel } from '../define-model.ts';
 import { InvalidInputError } from '../errors.ts';
 import type { Model } from '../model.ts';
+import { isZodSchema, toJsonSchema } from '../tasks/json-schema.ts';
 import type { ChunkOf, InputOf, OutputOf, ParsedInputOf, Task } from '../tasks/task.ts';
 import { commonTask, memberOptions, type TaskOf } from './members.ts';
 
@@ -67,10 +68,12 @@ function deterministicByDefault(taskName: string, input: unknown): boolean {
 
 /**
  * JSON of `value` that is the same for equal values: object keys sorted, typed arrays tagged with their
- * type and written element by element, bigints as strings, `undefined` members left out.
+ * type and written element by element, bigints as strings, `undefined` members left out, zod schemas
+ * (tool parameters, a response schema) as their JSON Schema.
  */
 export function canonicalJson(value: unknown): string {
   if (value === undefined) return 'null';
+  if (isZodSchema(value)) return canonicalJson(toJsonSchema(value));
   if (typeof value === 'bigint') return JSON.stringify(`${value}n`);
   if (typeof value !== 'object' || value === null) return JSON.stringify(value);
   if (ArrayBuffer.isView(value)) {

@@ -18,11 +18,33 @@ export type TaskOf<M extends Model> = M['task'] extends TaskName
 /** A member and how errors name it, e.g. `models[1]` or `models.local`. */
 export type Member<T extends Task> = readonly [label: string, model: Model<T>];
 
+const unchecked = new WeakMap<Task, Task>();
+
+/**
+ * `task` without its output check (`Task.check`), for a composite: its members are models, which
+ * checked their outputs already. Checking again would be work for nothing, and wrong where a zod
+ * schema transforms: a tool call's arguments would be parsed a second time from their output form.
+ */
+function withoutCheck<T extends Task>(task: T): T {
+  if (!task.check) return task;
+  let out = unchecked.get(task);
+  if (!out) {
+    out = Object.freeze({ ...task, check: undefined });
+    unchecked.set(task, out);
+  }
+  return out as T;
+}
+
 /**
  * Check that every member is an mlkit model of one task and return that task's schemas: the built-in
  * task of that name, or `task` (required for a custom task, since a Model carries only its task's name).
+ * The result has no output check (see `withoutCheck`): every member applies it itself.
  */
 export function commonTask<T extends Task>(helper: string, members: readonly Member<T>[], task?: T): T {
+  return withoutCheck(checkedCommonTask(helper, members, task));
+}
+
+function checkedCommonTask<T extends Task>(helper: string, members: readonly Member<T>[], task?: T): T {
   if (members.length === 0) {
     throw new InvalidInputError(`${helper} needs at least one model (got none)`, {
       issues: [{ path: 'models', message: 'expected at least one model' }],

@@ -2,6 +2,7 @@ import { defineModel } from '../define-model.ts';
 import { InvalidInputError } from '../errors.ts';
 import type { Model } from '../model.ts';
 import type { ChunkOf, InputOf, OutputOf, ParsedInputOf, Task } from '../tasks/task.ts';
+import { canonicalJson } from './cache.ts';
 import { commonTask, memberOptions } from './members.ts';
 
 /** One side of a shadowed call: how long it took, what it cost (when metered), and its error if any. */
@@ -73,7 +74,7 @@ function agreementOf(taskName: string, primary: unknown, candidate: unknown): nu
     return same / Math.max(a.length, b.length, 1);
   }
   if (taskName === 'text-generation') {
-    return (primary as { text: string }).text === (candidate as { text: string }).text ? 1 : 0;
+    return canonicalJson(answerOf(primary)) === canonicalJson(answerOf(candidate)) ? 1 : 0;
   }
   if (taskName === 'embedding') {
     return meanCosine(
@@ -82,6 +83,19 @@ function agreementOf(taskName: string, primary: unknown, candidate: unknown): nu
     );
   }
   return undefined;
+}
+
+type GeneratedAnswer = {
+  text: string;
+  toolCalls?: { id: string; name: string; arguments: unknown }[];
+  object?: unknown;
+};
+
+/** What two text generations must share to agree: the calls (name, arguments), else the object, else the text. */
+function answerOf(output: unknown): unknown {
+  const { text, toolCalls, object } = output as GeneratedAnswer;
+  if (toolCalls?.length) return toolCalls.map((call) => ({ name: call.name, arguments: call.arguments }));
+  return object !== undefined ? { object } : { text };
 }
 
 type Settled<O> = { output?: O; side: ShadowSide };
@@ -212,17 +226,42 @@ export function shadow<T extends Task>(
   });
 }
 
-/** A finished text stream as the output `run()` would have given, for the comparison. */
+type StreamedChunk =
+  | { type: 'text-delta'; text: string }
+  | { type: 'tool-call'; index: number; id: string; name: string; arguments: unknown }
+  | {
+      type: 'finish';
+      finishReason: string;
+      rawFinishReason?: string;
+      object?: unknown;
+      refusal?: string;
+      usage: { costUsd?: number };
+    };
+
+/**
+ * A finished text stream as the output `run()` would have given, for the comparison: the text, the
+ * tool calls in order, and the finish chunk's reason, object, refusal and usage.
+ */
 function settledStream<O>(modelId: string, durationMs: number, chunks: readonly unknown[]): Settled<O> {
   const side: ShadowSide = { modelId, durationMs };
-  const finish = chunks.find((chunk) => (chunk as { type?: unknown }).type === 'finish') as
-    | { finishReason: string; usage: { costUsd?: number } }
-    | undefined;
+  const streamed = chunks as readonly StreamedChunk[];
+  const finish = streamed.find((chunk) => chunk.type === 'finish');
   if (!finish) return { side };
   if (finish.usage.costUsd !== undefined) side.costUsd = finish.usage.costUsd;
-  const text = chunks
-    .filter((chunk) => (chunk as { type?: unknown }).type === 'text-delta')
-    .map((chunk) => (chunk as { text: string }).text)
-    .join('');
-  return { output: { text, finishReason: finish.finishReason, usage: finish.usage } as O, side };
+  let text = '';
+  const toolCalls: { index: number; id: string; name: string; arguments: unknown }[] = [];
+  for (const chunk of streamed) {
+    if (chunk.type === 'text-delta') text += chunk.text;
+    else if (chunk.type === 'tool-call') toolCalls.push(chunk);
+  }
+  toolCalls.sort((a, b) => a.index - b.index);
+  const { type: _type, ...ending } = finish;
+  const output = {
+    text,
+    ...(toolCalls.length > 0 && {
+      toolCalls: toolCalls.map(({ id, name, arguments: args }) => ({ id, name, arguments: args })),
+    }),
+    ...ending,
+  };
+  return { output: output as O, side };
 }

@@ -27,8 +27,9 @@ export const SchemaLike = z.custom<SchemaLike>(
 const jsonSchemas = new WeakMap<object, JsonSchema>();
 
 /**
- * The JSON Schema of a schema: a zod schema converted with `z.toJSONSchema` (without its `$schema`
- * key, which OpenAI's strict mode refuses), a JSON Schema object as it is.
+ * The JSON Schema of a schema: a zod schema converted with `z.toJSONSchema` (its input side, without
+ * the `$schema` key, which OpenAI's strict mode refuses, and with `additionalProperties: false` on
+ * z.object), a JSON Schema object as it is.
  */
 export function toJsonSchema(schema: SchemaLike): JsonSchema {
   if (!isZodSchema(schema)) return schema;
@@ -37,6 +38,18 @@ export function toJsonSchema(schema: SchemaLike): JsonSchema {
     const { $schema: _, ...rest } = z.toJSONSchema(schema, {
       io: 'input',
       unrepresentable: 'any',
+      // The input side of a plain z.object says nothing of unknown keys (zod strips them), but a model
+      // must not invent keys, and OpenAI's strict mode wants `additionalProperties: false` on objects.
+      override: ({ zodSchema, jsonSchema }) => {
+        const def = zodSchema._zod.def as { type: string; catchall?: unknown };
+        if (
+          def.type === 'object' &&
+          def.catchall === undefined &&
+          jsonSchema.additionalProperties === undefined
+        ) {
+          jsonSchema.additionalProperties = false;
+        }
+      },
     }) as JsonSchema;
     out = rest;
     jsonSchemas.set(schema, out);
@@ -55,11 +68,114 @@ export type SchemaCheck = { success: true; value: unknown } | { success: false; 
 
 const validators = new WeakMap<object, z.ZodType>();
 
+// Keywords whose value is a schema, a list of schemas, or a map of names to schemas; every other
+// keyword's value is data (`const`, `enum`, `default`, `examples`, `required`) or a number.
+const SCHEMA_KEYWORDS = [
+  'items',
+  'additionalItems',
+  'additionalProperties',
+  'unevaluatedItems',
+  'unevaluatedProperties',
+  'propertyNames',
+  'contains',
+  'not',
+  'if',
+  'then',
+  'else',
+];
+const SCHEMA_LIST_KEYWORDS = ['prefixItems', 'anyOf', 'oneOf', 'allOf'];
+const SCHEMA_MAP_KEYWORDS = ['properties', 'patternProperties', '$defs', 'dependentSchemas'];
+const OBJECT_KEYWORDS = [
+  'properties',
+  'required',
+  'additionalProperties',
+  'patternProperties',
+  'propertyNames',
+  'minProperties',
+  'maxProperties',
+];
+const ARRAY_KEYWORDS = ['items', 'prefixItems', 'minItems', 'maxItems', 'uniqueItems', 'contains'];
+const COMBINING_KEYWORDS = ['$ref', 'anyOf', 'oneOf', 'allOf', 'not', 'const', 'enum'];
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** A schema that accepts exactly the JSON value `value` (deep equality, as JSON Schema's `const`). */
+function exactly(value: unknown): unknown {
+  if (Array.isArray(value)) {
+    // minItems too: zod reads prefixItems as a tuple whose items may be missing.
+    return { type: 'array', prefixItems: value.map(exactly), items: false, minItems: value.length };
+  }
+  if (isRecord(value)) {
+    const properties = Object.fromEntries(Object.entries(value).map(([key, item]) => [key, exactly(item)]));
+    return { type: 'object', properties, required: Object.keys(value), additionalProperties: false };
+  }
+  return { const: value };
+}
+
+/**
+ * A JSON Schema rewritten where `z.fromJSONSchema` (zod 4.6) reads it otherwise than JSON Schema:
+ * `definitions` (draft 7, e.g. zod-to-json-schema's output) and its `$ref`s are not found; `const`
+ * and `enum` of objects or arrays compare by identity, so nothing matches; and `properties`,
+ * `required`, `items`... are ignored without a `type`. Such a schema gets its `type` (object or
+ * array) when nothing else (`anyOf`, `$ref`, ...) says what the value may be.
+ */
+function readable(schema: unknown): unknown {
+  if (!isRecord(schema)) return schema;
+  const out: Record<string, unknown> = { ...schema };
+  for (const key of SCHEMA_KEYWORDS) {
+    if (Array.isArray(out[key])) out[key] = (out[key] as unknown[]).map(readable);
+    else if (key in out) out[key] = readable(out[key]);
+  }
+  for (const key of SCHEMA_LIST_KEYWORDS) {
+    if (Array.isArray(out[key])) out[key] = (out[key] as unknown[]).map(readable);
+  }
+  if (isRecord(out.definitions)) {
+    out.$defs = { ...out.definitions, ...(isRecord(out.$defs) ? out.$defs : {}) };
+    delete out.definitions;
+  }
+  for (const key of SCHEMA_MAP_KEYWORDS) {
+    const map = out[key];
+    if (isRecord(map)) {
+      out[key] = Object.fromEntries(Object.entries(map).map(([name, item]) => [name, readable(item)]));
+    }
+  }
+  if (typeof out.$ref === 'string' && out.$ref.startsWith('#/definitions/')) {
+    out.$ref = `#/$defs/${out.$ref.slice('#/definitions/'.length)}`;
+  }
+  const exact: unknown[] = [];
+  if ('const' in out && typeof out.const === 'object' && out.const !== null) {
+    exact.push(exactly(out.const));
+    delete out.const;
+  }
+  if (Array.isArray(out.enum) && out.enum.some((item) => typeof item === 'object' && item !== null)) {
+    const plain = out.enum.filter((item) => typeof item !== 'object' || item === null);
+    const anyOf = [
+      ...(plain.length > 0 ? [{ enum: plain }] : []),
+      ...out.enum.filter((item) => !plain.includes(item)).map(exactly),
+    ];
+    exact.push({ anyOf });
+    delete out.enum;
+  }
+  if (out.type === undefined && !COMBINING_KEYWORDS.some((key) => key in out)) {
+    if (OBJECT_KEYWORDS.some((key) => key in out)) out.type = 'object';
+    else if (ARRAY_KEYWORDS.some((key) => key in out)) out.type = 'array';
+  }
+  if (exact.length === 0) return out;
+  const { $defs, ...rest } = out;
+  const checks = Object.keys(rest).length > 0 ? [rest, ...exact] : exact;
+  return {
+    ...(checks.length === 1 ? (checks[0] as object) : { allOf: checks }),
+    ...($defs ? { $defs } : {}),
+  };
+}
+
 function validatorOf(schema: SchemaLike): z.ZodType {
   if (isZodSchema(schema)) return schema;
   let out = validators.get(schema);
   if (!out) {
-    out = z.fromJSONSchema(schema as Parameters<typeof z.fromJSONSchema>[0]);
+    out = z.fromJSONSchema(readable(schema) as Parameters<typeof z.fromJSONSchema>[0]);
     validators.set(schema, out);
   }
   return out;

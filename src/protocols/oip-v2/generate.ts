@@ -31,8 +31,39 @@ const PARAMETERS = {
 
 type Input = ParsedInputOf<TextGenerationTask>;
 
-/** The one prompt the wire carries: a prompt, or a conversation of a single user turn. */
+/**
+ * Refuse what `text_input` and its parameters cannot carry (tools, a json response format, images),
+ * naming the field, before any request: dropping it would answer another question than the one asked.
+ */
+function refuseUncarried(input: Input): void {
+  if (input.tools !== undefined && input.tools.length > 0) {
+    throw new UnsupportedError(
+      'OIP v2 generation (text_input) cannot carry tools; leave tools out, or call the model over an OpenAI-compatible endpoint (capabilities.tools)',
+      { param: 'tools' },
+    );
+  }
+  if (input.responseFormat?.type === 'json') {
+    throw new UnsupportedError(
+      'OIP v2 generation (text_input) cannot carry a json responseFormat; leave it out, or call the model over an OpenAI-compatible endpoint (capabilities.jsonSchema)',
+      { param: 'responseFormat' },
+    );
+  }
+  if ('prompt' in input) return;
+  for (const [index, message] of input.messages.entries()) {
+    if (message.role !== 'user' || typeof message.content === 'string') continue;
+    const image = message.content.findIndex((part) => part.type === 'image');
+    if (image >= 0) {
+      throw new UnsupportedError(
+        'OIP v2 generation (text_input) takes text only, not images; leave the image part out, or call a model whose capabilities say images: true',
+        { param: `messages[${index}].content[${image}]` },
+      );
+    }
+  }
+}
+
+/** The one prompt the wire carries: a prompt, or a conversation of a single user turn (text, or text parts). */
 function promptOf(input: Input): string {
+  refuseUncarried(input);
   if ('prompt' in input) return input.prompt;
   const [only, ...rest] = input.messages;
   if (rest.length > 0 || only!.role !== 'user') {
@@ -40,13 +71,10 @@ function promptOf(input: Input): string {
       'OIP v2 generation takes one prompt (text_input); send { prompt } or a single user message, or apply the chat template yourself',
     );
   }
-  if (typeof only!.content !== 'string') {
-    throw new UnsupportedError(
-      'OIP v2 generation takes text only (text_input); send the message content as a string',
-      { param: 'messages[0].content' },
-    );
-  }
-  return only!.content;
+  const content = only!.content;
+  if (typeof content === 'string') return content;
+  // Only text parts are left (refuseUncarried refused images): one prompt, a line per part.
+  return content.map((part) => (part.type === 'text' ? part.text : '')).join('\n');
 }
 
 function parametersOf(input: Input): Record<string, unknown> {

@@ -27,7 +27,15 @@ export function createGenerateModel(
   return defineModel({
     id: `${provider}:${modelName}${settings.version === undefined ? '' : `/versions/${settings.version}`}`,
     task: textGeneration,
-    capabilities: { streaming: true, batching: false, local: false },
+    // text_input carries one prompt: no tools, no json schema, no images (refused before any request).
+    capabilities: {
+      streaming: true,
+      batching: false,
+      local: false,
+      tools: false,
+      jsonSchema: false,
+      images: false,
+    },
     onEvent: context.onEvent,
     async run(input, call) {
       const body = await transport.json({
