@@ -1,5 +1,6 @@
 import { parseInput, tasks } from '@mlkit/core';
 import { z } from 'zod';
+import { ToolCallFormatName } from './generation/tool-calls.ts';
 
 /** A download's progress: bytes so far and the total when the server sent a length. */
 export const ProgressEvent = z.object({ file: z.string(), loaded: z.number(), total: z.number().optional() });
@@ -44,6 +45,11 @@ export const LoadOptions = z.object({
   maxLength: z.number().int().positive().optional(),
   /** A Jinja chat template that replaces the model's own; `false` ignores the model's own (`prompt` is then raw text to continue). */
   chatTemplate: z.union([z.string(), z.literal(false)]).optional(),
+  /**
+   * How the model writes tool calls: `'hermes'` (Qwen2.5, Hermes: `<tool_call>` blocks), `'llama3-json'` or
+   * `'mistral'` (`[TOOL_CALLS]`). Default: read from the chat template.
+   */
+  toolCallFormat: ToolCallFormatName.optional(),
   /** Micro-batching of concurrent calls (classification, embedding); `false` runs each call alone. */
   batching: z
     .union([
