@@ -47,7 +47,8 @@ function retryAfterHeaders(retryAfterMs: number): Record<string, string> {
 
 /**
  * The HTTP face of any failure. Core errors map by `code`: the caller's mistakes are 4xx, a
- * model's upstream failures (a served model that is itself remote) are 502, deadlines 504.
+ * model's upstream failures (a served model that is itself remote) and answers that break the
+ * request's schema (InvalidOutputError) are 502, deadlines 504.
  * Anything else is a 500 whose message hides internals.
  */
 export function toHttpError(error: unknown): HttpError {
@@ -90,6 +91,9 @@ function fromMlkitError(error: MlkitError): HttpError {
       return new HttpError(499, 'The client closed the request', { code: 'client_closed', cause });
     case 'model_load':
       return new HttpError(503, error.message, { code: 'model_unavailable', cause });
+    case 'invalid_output':
+      // The request was fine; the model's answer broke its schema (a tool's parameters, the json format).
+      return new HttpError(502, error.message, { code: 'invalid_output', cause });
     default:
       return new HttpError(502, `The model failed: ${error.message}`, { code: 'upstream_error', cause });
   }
