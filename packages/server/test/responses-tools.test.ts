@@ -1,0 +1,450 @@
+// /v1/responses with function tools, structured output (text.format) and images, through the
+// official openai SDK, unmodified, against @mlkit/server on 127.0.0.1, serving a defineModel model
+// that declares tools, jsonSchema and images and answers deterministically from its input.
+import {
+  type ChatMessage,
+  defineModel,
+  type JsonSchema,
+  type ParsedInputOf,
+  type TextGenerationChunk,
+  type TextGenerationTask,
+  textGeneration,
+  toJsonSchema,
+} from '@mlkit/core';
+import { createServer } from '@mlkit/server';
+import { type Listening, listen } from '@mlkit/server/node';
+import OpenAI from 'openai';
+import { zodResponsesFunction, zodTextFormat } from 'openai/helpers/zod';
+import type { ResponseFunctionToolCall, ResponseInputItem } from 'openai/resources/responses/responses';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { fakeChatModel } from './fakes.ts';
+
+type Input = ParsedInputOf<TextGenerationTask>;
+
+function textOf(message: ChatMessage | undefined): string {
+  const content = message?.content;
+  if (typeof content === 'string' || content === undefined) return content ?? '';
+  return content.flatMap((part) => (part.type === 'text' ? [part.text] : [])).join(' ');
+}
+
+/** What an image part is, in a word: a data: URL's media type, or the URL. */
+function imagesOf(message: ChatMessage | undefined): string[] {
+  const content = message?.content;
+  if (typeof content === 'string' || content === undefined) return [];
+  return content.flatMap((part) =>
+    part.type === 'image' ? [String(part.image).replace(/^data:([^;,]+).*$/s, '$1')] : [],
+  );
+}
+
+/** A value of `schema`'s flat object: strings are `text`, numbers its length, booleans true. */
+function exampleOf(schema: JsonSchema, text: string): Record<string, unknown> {
+  const properties = (schema.properties ?? {}) as Record<string, JsonSchema>;
+  return Object.fromEntries(
+    Object.entries(properties).map(([key, property]) => {
+      const type = property.type;
+      return [key, type === 'number' || type === 'integer' ? text.length : type === 'boolean' ? true : text];
+    }),
+  );
+}
+
+/** What the model answers: a tool's result back, tool calls, a JSON document, a refusal, or text. */
+function planOf(input: Input) {
+  const messages: ChatMessage[] =
+    'messages' in input ? input.messages : [{ role: 'user', content: input.prompt }];
+  const last = messages.at(-1);
+  const user = messages.filter((message) => message.role === 'user').at(-1);
+  const text = textOf(user);
+  if (last?.role === 'tool') return { text: `The tool said: ${last.content}` };
+  const tools = input.tools ?? [];
+  const choice = input.toolChoice;
+  if (tools.length > 0 && choice !== 'none') {
+    const chosen =
+      typeof choice === 'object'
+        ? tools.filter((tool) => tool.name === choice.tool)
+        : input.parallelToolCalls === false
+          ? tools.slice(0, 1)
+          : tools;
+    return {
+      calls: chosen.map((tool, index) => ({
+        id: `call_${index}_${tool.name}`,
+        name: tool.name,
+        arguments: JSON.stringify(exampleOf(toJsonSchema(tool.parameters), text)),
+      })),
+    };
+  }
+  if (input.responseFormat?.type === 'json') {
+    const schema = input.responseFormat.schema;
+    return { text: JSON.stringify(schema ? exampleOf(toJsonSchema(schema), text) : { text }) };
+  }
+  if (text.startsWith('refuse')) return { refusal: 'I will not do that.' };
+  const images = imagesOf(user);
+  return { text: `You said: ${text}${images.length ? ` [images: ${images.join(', ')}]` : ''}` };
+}
+
+const usage = { inputTokens: 3, outputTokens: 5, totalTokens: 8 };
+
+function toolModel() {
+  const inputs: Input[] = [];
+  const model = defineModel({
+    id: 'test:responses-tools',
+    task: textGeneration,
+    capabilities: {
+      streaming: true,
+      batching: false,
+      local: true,
+      tools: true,
+      jsonSchema: true,
+      images: true,
+    },
+    async run(input) {
+      inputs.push(input);
+      const plan = planOf(input);
+      return {
+        text: plan.text ?? '',
+        ...(plan.calls && { toolCalls: plan.calls }),
+        ...(plan.refusal && { refusal: plan.refusal }),
+        finishReason: plan.calls ? 'tool-calls' : 'stop',
+        usage,
+      };
+    },
+    async *stream(input): AsyncGenerator<TextGenerationChunk> {
+      inputs.push(input);
+      const plan = planOf(input);
+      for (const word of plan.text?.split(/(?<= )/) ?? []) yield { type: 'text-delta', text: word };
+      for (const [index, call] of (plan.calls ?? []).entries()) {
+        const half = Math.ceil(call.arguments.length / 2);
+        for (const piece of [call.arguments.slice(0, half), call.arguments.slice(half)]) {
+          yield { type: 'tool-call-delta', index, id: call.id, name: call.name, argumentsDelta: piece };
+        }
+        yield { type: 'tool-call', index, ...call };
+      }
+      yield {
+        type: 'finish',
+        finishReason: plan.calls ? 'tool-calls' : 'stop',
+        ...(plan.refusal && { refusal: plan.refusal }),
+        usage,
+      };
+    },
+  });
+  return { model, inputs };
+}
+
+const weather = {
+  type: 'function' as const,
+  name: 'get_weather',
+  description: 'The current weather in a city',
+  parameters: {
+    type: 'object',
+    properties: { city: { type: 'string' } },
+    required: ['city'],
+    additionalProperties: false,
+  },
+  strict: true,
+};
+const time = {
+  type: 'function' as const,
+  name: 'get_time',
+  parameters: {
+    type: 'object',
+    properties: { zone: { type: 'string' } },
+    required: ['zone'],
+    additionalProperties: false,
+  },
+  strict: true,
+};
+
+let listening: Listening;
+let client: OpenAI;
+let seen: Input[];
+
+beforeAll(async () => {
+  const tools = toolModel();
+  seen = tools.inputs;
+  const server = createServer({ models: { tools: tools.model, 'text-only': fakeChatModel().model } });
+  listening = await listen(server, { port: 0, host: '127.0.0.1' });
+  client = new OpenAI({ baseURL: `${listening.url}/v1`, apiKey: 'none', maxRetries: 0 });
+});
+afterAll(() => listening.close({ graceMs: 1000 }));
+beforeEach(() => {
+  seen.length = 0;
+});
+
+const functionCalls = (output: { type: string }[]) =>
+  output.filter((item): item is ResponseFunctionToolCall => item.type === 'function_call');
+
+describe('responses.create with function tools', () => {
+  it('answers the model’s tool call as a function_call item with its call_id and JSON arguments', async () => {
+    const response = await client.responses.create({ model: 'tools', input: 'Paris', tools: [weather] });
+    expect(response.status).toBe('completed');
+    expect(response.output).toEqual([
+      expect.objectContaining({
+        type: 'function_call',
+        id: expect.stringMatching(/^fc_/),
+        call_id: 'call_0_get_weather',
+        name: 'get_weather',
+        status: 'completed',
+      }),
+    ]);
+    expect(JSON.parse(functionCalls(response.output)[0]!.arguments)).toEqual({ city: 'Paris' });
+    expect(response.output_text).toBe('');
+  });
+
+  it('hands the model the tools with their description and parameters', async () => {
+    await client.responses.create({
+      model: 'tools',
+      input: 'Paris',
+      tools: [weather],
+      tool_choice: 'required',
+    });
+    expect(seen[0]).toMatchObject({
+      tools: [{ name: 'get_weather', description: weather.description, parameters: weather.parameters }],
+      toolChoice: 'required',
+    });
+  });
+
+  it('takes the calls and their results back as input and answers with the result', async () => {
+    const input: ResponseInputItem[] = [{ role: 'user', content: 'Paris' }];
+    const first = await client.responses.create({ model: 'tools', input, tools: [weather] });
+    const call = functionCalls(first.output)[0]!;
+    const second = await client.responses.create({
+      model: 'tools',
+      tools: [weather],
+      input: [
+        ...input,
+        // What OpenAI's docs do: the response's output items go back as input as they are.
+        ...(first.output as ResponseInputItem[]),
+        { type: 'function_call_output', call_id: call.call_id, output: '21 °C' },
+      ],
+    });
+    expect(second.output_text).toBe('The tool said: 21 °C');
+    expect(seen[1]).toMatchObject({
+      messages: [
+        { role: 'user', content: 'Paris' },
+        {
+          role: 'assistant',
+          toolCalls: [{ id: call.call_id, name: 'get_weather', arguments: { city: 'Paris' } }],
+        },
+        { role: 'tool', toolCallId: call.call_id, content: '21 °C' },
+      ],
+    });
+  });
+
+  it('calls only the tool that tool_choice names', async () => {
+    const response = await client.responses.create({
+      model: 'tools',
+      input: 'UTC',
+      tools: [weather, time],
+      tool_choice: { type: 'function', name: 'get_time' },
+    });
+    expect(functionCalls(response.output).map((call) => call.name)).toEqual(['get_time']);
+  });
+
+  it('lists each parallel call, and one call with parallel_tool_calls false', async () => {
+    const both = await client.responses.create({ model: 'tools', input: 'x', tools: [weather, time] });
+    expect(functionCalls(both.output).map((call) => call.name)).toEqual(['get_weather', 'get_time']);
+    const one = await client.responses.create({
+      model: 'tools',
+      input: 'x',
+      tools: [weather, time],
+      parallel_tool_calls: false,
+    });
+    expect(functionCalls(one.output).map((call) => call.name)).toEqual(['get_weather']);
+    expect(one.parallel_tool_calls).toBe(false);
+  });
+
+  it('parses a zodResponsesFunction tool’s arguments with responses.parse', async () => {
+    const tool = zodResponsesFunction({ name: 'lookup', parameters: z.object({ city: z.string() }) });
+    const response = await client.responses.parse({ model: 'tools', input: 'Oslo', tools: [tool] });
+    expect(functionCalls(response.output)[0]).toMatchObject({
+      name: 'lookup',
+      parsed_arguments: { city: 'Oslo' },
+    });
+  });
+});
+
+describe('responses.create with text.format', () => {
+  const format = {
+    type: 'json_schema' as const,
+    name: 'city',
+    schema: {
+      type: 'object',
+      properties: { name: { type: 'string' }, letters: { type: 'integer' } },
+      required: ['name', 'letters'],
+      additionalProperties: false,
+    },
+    strict: true,
+  };
+
+  it('answers JSON text matching the json_schema in output_text', async () => {
+    const response = await client.responses.create({ model: 'tools', input: 'Lima', text: { format } });
+    expect(JSON.parse(response.output_text)).toEqual({ name: 'Lima', letters: 4 });
+    expect(seen[0]).toMatchObject({ responseFormat: { type: 'json', name: 'city', schema: format.schema } });
+    expect(response.text?.format).toMatchObject({ type: 'json_schema', name: 'city' });
+  });
+
+  it('gives responses.parse with zodTextFormat the parsed object as output_parsed', async () => {
+    const City = z.object({ name: z.string(), letters: z.number().int() });
+    const response = await client.responses.parse({
+      model: 'tools',
+      input: 'Quito',
+      text: { format: zodTextFormat(City, 'city') },
+    });
+    expect(response.output_parsed).toEqual({ name: 'Quito', letters: 5 });
+  });
+
+  it('answers a JSON object for json_object', async () => {
+    const response = await client.responses.create({
+      model: 'tools',
+      input: 'Bern',
+      text: { format: { type: 'json_object' } },
+    });
+    expect(JSON.parse(response.output_text)).toEqual({ text: 'Bern' });
+  });
+});
+
+describe('responses.stream', () => {
+  it('streams each tool call’s arguments in deltas that finalResponse() joins', async () => {
+    const stream = client.responses.stream({ model: 'tools', input: 'Paris', tools: [weather, time] });
+    const types: string[] = [];
+    const deltas: Record<string, string> = {};
+    stream.on('event', (event) => types.push(event.type));
+    stream.on('response.function_call_arguments.delta', (event) => {
+      deltas[event.item_id] = (deltas[event.item_id] ?? '') + event.delta;
+    });
+    const final = await stream.finalResponse();
+    const calls = functionCalls(final.output);
+    expect(calls.map((call) => [call.name, JSON.parse(call.arguments)])).toEqual([
+      ['get_weather', { city: 'Paris' }],
+      ['get_time', { zone: 'Paris' }],
+    ]);
+    expect(calls.map((call) => deltas[call.id!])).toEqual(calls.map((call) => call.arguments));
+    const perCall = [
+      'response.output_item.added',
+      'response.function_call_arguments.delta',
+      'response.function_call_arguments.delta',
+      'response.function_call_arguments.done',
+      'response.output_item.done',
+    ];
+    expect(types).toEqual([
+      'response.created',
+      'response.in_progress',
+      ...perCall,
+      ...perCall,
+      'response.completed',
+    ]);
+  });
+
+  it('gives finalResponse() the parsed object of a zodTextFormat', async () => {
+    const City = z.object({ name: z.string() });
+    const stream = client.responses.stream({
+      model: 'tools',
+      input: 'Accra',
+      text: { format: zodTextFormat(City, 'city') },
+    });
+    const final = await stream.finalResponse();
+    expect(final.output_parsed).toEqual({ name: 'Accra' });
+  });
+
+  it('sends a refusal as a refusal part that finalResponse() keeps out of output_text', async () => {
+    const stream = client.responses.stream({ model: 'tools', input: 'refuse this' });
+    const final = await stream.finalResponse();
+    expect(final.output).toEqual([
+      expect.objectContaining({
+        type: 'message',
+        content: [expect.objectContaining({ type: 'refusal', refusal: 'I will not do that.' })],
+      }),
+    ]);
+    expect(final.output_text).toBe('');
+  });
+});
+
+describe('input_image parts', () => {
+  it('reach a model that reads images as image parts', async () => {
+    const response = await client.responses.create({
+      model: 'tools',
+      input: [
+        {
+          role: 'user',
+          content: [
+            { type: 'input_text', text: 'what is this' },
+            { type: 'input_image', image_url: 'data:image/png;base64,iVBORw0KGgo=', detail: 'auto' },
+            { type: 'input_image', image_url: 'https://example.com/cat.jpg', detail: 'low' },
+          ],
+        },
+      ],
+    });
+    expect(response.output_text).toBe(
+      'You said: what is this [images: image/png, https://example.com/cat.jpg]',
+    );
+  });
+});
+
+describe('what a model cannot honour', () => {
+  const refused = { status: 400, code: 'unsupported_parameter' };
+
+  it('refuses tools with param "tools" for a model without capabilities.tools', async () => {
+    await expect(
+      client.responses.create({ model: 'text-only', input: 'x', tools: [weather] }),
+    ).rejects.toMatchObject({
+      ...refused,
+      param: 'tools',
+    });
+  });
+
+  it('refuses text.format json_schema with param "text.format" for a model without capabilities.jsonSchema', async () => {
+    const format = { type: 'json_schema' as const, name: 'x', schema: { type: 'object' } };
+    await expect(
+      client.responses.create({ model: 'text-only', input: 'x', text: { format } }),
+    ).rejects.toMatchObject({ ...refused, param: 'text.format' });
+  });
+
+  it('refuses an input_image for a model without capabilities.images, naming the part', async () => {
+    await expect(
+      client.responses.create({
+        model: 'text-only',
+        input: [
+          {
+            role: 'user',
+            content: [
+              { type: 'input_text', text: 'x' },
+              { type: 'input_image', image_url: 'https://example.com/cat.jpg', detail: 'auto' },
+            ],
+          },
+        ],
+      }),
+    ).rejects.toMatchObject({ ...refused, param: 'input[0].content[1].type' });
+  });
+
+  it('refuses a hosted tool by its type', async () => {
+    await expect(
+      client.responses.create({ model: 'tools', input: 'x', tools: [weather, { type: 'web_search' }] }),
+    ).rejects.toMatchObject({ ...refused, param: 'tools[1].type' });
+  });
+
+  it('answers a function tool without a name with a 400 naming the field, not a 500', async () => {
+    const response = await fetch(`${listening.url}/v1/responses`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'tools', input: 'x', tools: [{ type: 'function', parameters: {} }] }),
+    });
+    expect(response.status).toBe(400);
+    const body = await response.json();
+    expect(body.error).toMatchObject({
+      code: 'invalid_input',
+      message: expect.stringContaining('body.tools[0].name'),
+    });
+  });
+
+  it('answers a function_call_output without call_id with a 400 naming the field', async () => {
+    const error = await client.responses
+      .create({
+        model: 'tools',
+        tools: [weather],
+        input: [{ type: 'function_call_output', output: 'x' }],
+      } as never)
+      .catch((caught) => caught);
+    expect(error).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(error.message).toContain('body.input[0].call_id');
+  });
+});
