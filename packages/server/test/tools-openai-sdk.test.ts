@@ -34,9 +34,14 @@ function functionCall<C extends { type: string }>(calls: C[] | undefined): Extra
 let listening: Listening;
 let client: OpenAI;
 const served = toolModel();
+// Reads images, calls no tools.
+const vision = toolModel({ capabilities: { images: true, tools: false } });
 
 beforeAll(async () => {
-  const server = createServer({ models: { 'tool-model': served.model }, apiKeys: [API_KEY] });
+  const server = createServer({
+    models: { 'tool-model': served.model, 'vision-model': vision.model },
+    apiKeys: [API_KEY],
+  });
   listening = await listen(server, { port: 0, host: '127.0.0.1' });
   client = new OpenAI({ baseURL: `${listening.url}/v1`, apiKey: API_KEY, maxRetries: 0 });
 });
@@ -302,5 +307,59 @@ describe('the Responses API through the openai SDK', () => {
       text: { format: zodTextFormat(Weather, 'weather') },
     });
     expect(response.output_parsed).toEqual(expectedWeather);
+  });
+});
+
+describe('image parts through the openai SDK', () => {
+  const pngDataUrl =
+    'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==';
+
+  it('an image_url part reaches a model with capabilities.images as an image part', async () => {
+    const completion = await client.chat.completions.create({
+      model: 'vision-model',
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'What is this?' },
+            { type: 'image_url', image_url: { url: pngDataUrl } },
+          ],
+        },
+      ],
+    });
+    expect(completion.choices[0]!.message.content).toBe('You said: What is this? [image]');
+    const input = vision.calls.inputs.at(-1)!;
+    expect('messages' in input && input.messages[0]).toEqual({
+      role: 'user',
+      content: [
+        { type: 'text', text: 'What is this?' },
+        { type: 'image', image: pngDataUrl },
+      ],
+    });
+  });
+
+  it('an image_url part to a model without capabilities.images is a BadRequestError naming the part', async () => {
+    const error = await client.chat.completions
+      .create({
+        model: 'tool-model',
+        messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: pngDataUrl } }] }],
+      })
+      .catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((error as InstanceType<typeof OpenAI.BadRequestError>).param).toMatch(
+      /^messages\[0\]\.content\[0\]/,
+    );
+  });
+
+  it('tools to a model without capabilities.tools is a BadRequestError with param tools', async () => {
+    const error = await client.chat.completions
+      .create({
+        model: 'vision-model',
+        messages,
+        tools: [zodFunction({ name: 'get_weather', parameters: Weather })],
+      })
+      .catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((error as InstanceType<typeof OpenAI.BadRequestError>).param).toBe('tools');
   });
 });
