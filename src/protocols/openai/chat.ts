@@ -433,7 +433,10 @@ function toolsOf(body: ChatCompletionRequest, capabilities: ServedCapabilities):
   });
 }
 
-function toolChoiceOf(choice: ChatCompletionRequest['tool_choice']): ToolChoice | undefined {
+function toolChoiceOf(
+  choice: ChatCompletionRequest['tool_choice'],
+  tools: Tool[] | undefined,
+): ToolChoice | undefined {
   if (choice == null) return undefined;
   if (typeof choice === 'string') return choice;
   if (choice.type !== 'function') {
@@ -447,7 +450,15 @@ function toolChoiceOf(choice: ChatCompletionRequest['tool_choice']): ToolChoice 
       issues: [{ path: 'tool_choice.function', message: 'expected {name}' }],
     });
   }
-  return { tool: choice.function.name };
+  const { name } = choice.function;
+  // Named in the wire's terms here; the task's own check would name `toolChoice.tool`.
+  if (!tools?.some((tool) => tool.name === name)) {
+    const names = tools?.map((tool) => tool.name).join(', ') || 'none were given';
+    throw new InvalidInputError(`tool_choice names no tool of the request: "${name}" (tools: ${names})`, {
+      issues: [{ path: 'tool_choice.function.name', message: `no tool is named "${name}"` }],
+    });
+  }
+  return { tool: name };
 }
 
 function responseFormatOf(
@@ -489,7 +500,7 @@ function decodeRequest(body: ChatCompletionRequest, context: ChatContext): TextG
   }
   if (body.logprobs) throw unsupported('logprobs are not supported by this server', 'logprobs');
   const tools = toolsOf(body, capabilities);
-  const toolChoice = toolChoiceOf(body.tool_choice);
+  const toolChoice = toolChoiceOf(body.tool_choice, tools);
   const responseFormat = responseFormatOf(body.response_format, capabilities);
   const messages = body.messages.map((message, index) => messageOf(message, index, capabilities));
   const maxTokens = body.max_completion_tokens ?? body.max_tokens;
