@@ -57,6 +57,7 @@ describe('openai-compatible over a loopback socket', () => {
     expect(output).toEqual({
       text: expected.text,
       finishReason: 'stop',
+      rawFinishReason: 'stop',
       usage: {
         inputTokens: 5,
         outputTokens: expected.pieces.length,
@@ -76,6 +77,7 @@ describe('openai-compatible over a loopback socket', () => {
     expect(chunks.at(-1)).toEqual({
       type: 'finish',
       finishReason: 'stop',
+      rawFinishReason: 'stop',
       usage: {
         inputTokens: 5,
         outputTokens: expected.pieces.length,

@@ -164,6 +164,28 @@ export function echoReply(
   return { pieces, text: pieces.join(''), finishReason: pieces.length < all.length ? 'length' : 'stop' };
 }
 
+/** A deterministic value matching a JSON Schema (first enum value, "echo" strings, every property): the loopback answer to tools and json_schema. */
+export function sampleOf(schema: any): unknown {
+  if (schema?.const !== undefined) return schema.const;
+  if (Array.isArray(schema?.enum)) return schema.enum[0];
+  const type = Array.isArray(schema?.type) ? schema.type[0] : schema?.type;
+  if (type === 'string') return 'echo';
+  if (type === 'number' || type === 'integer') return 1;
+  if (type === 'boolean') return true;
+  if (type === 'array') return [];
+  if (type === 'null') return null;
+  const properties: Record<string, unknown> = schema?.properties ?? {};
+  return Object.fromEntries(Object.entries(properties).map(([key, value]) => [key, sampleOf(value)]));
+}
+
+/** A message's text: its string content, or its text parts joined (tool-call turns have none). */
+const textOf = (content: unknown): string =>
+  typeof content === 'string'
+    ? content
+    : Array.isArray(content)
+      ? content.map((part) => (part?.type === 'text' ? part.text : '')).join(' ')
+      : '';
+
 /** Whitespace-separated words: the server's stand-in for a token count. */
 export function countTokens(text: string): number {
   return text.split(/\s+/).filter(Boolean).length;
@@ -298,14 +320,38 @@ export async function startOpenAIServer(options: OpenAIServerOptions = {}): Prom
   }
 
   async function chat(res: ServerResponse, body: any, fault: Fault | undefined): Promise<void> {
-    const messages: { role: string; content: string }[] = Array.isArray(body?.messages) ? body.messages : [];
+    const messages: { role: string; content: unknown }[] = Array.isArray(body?.messages) ? body.messages : [];
     if (messages.length === 0) {
       return sendJson(res, 400, errorBody('messages must be a non-empty array', 'invalid_request_error'));
     }
-    const lastUser = messages.findLast((message) => message.role === 'user')?.content ?? '';
+    const lastUser = textOf(messages.findLast((message) => message.role === 'user')?.content);
     const maxTokens = body.max_tokens ?? body.max_completion_tokens;
-    const reply = echoReply(lastUser, maxTokens);
-    const promptTokens = messages.reduce((sum, message) => sum + countTokens(message.content), 0);
+    // Tools (unless tool_choice is 'none'): one call of the chosen (or first) tool, arguments sampled from its schema.
+    const tools: any[] = Array.isArray(body.tools) ? body.tools : [];
+    const chosen = body.tool_choice?.function?.name;
+    const tool =
+      body.tool_choice === 'none'
+        ? undefined
+        : (tools.find((each) => each.function?.name === chosen) ?? tools[0]);
+    const toolCall = tool && {
+      id: 'call_echo_0',
+      type: 'function',
+      function: { name: tool.function.name, arguments: JSON.stringify(sampleOf(tool.function.parameters)) },
+    };
+    // json_schema / json_object: a document sampled from the schema, in pieces of 8 characters.
+    const format = body.response_format?.type;
+    const json =
+      format === 'json_schema'
+        ? JSON.stringify(sampleOf(body.response_format.json_schema?.schema))
+        : format === 'json_object'
+          ? JSON.stringify({ echo: lastUser })
+          : undefined;
+    const reply = toolCall
+      ? { pieces: [] as string[], text: '', finishReason: 'tool_calls' }
+      : json !== undefined
+        ? { pieces: json.match(/.{1,8}/gsu) ?? [], text: json, finishReason: 'stop' }
+        : echoReply(lastUser, maxTokens);
+    const promptTokens = messages.reduce((sum, message) => sum + countTokens(textOf(message.content)), 0);
     const usage = {
       prompt_tokens: promptTokens,
       completion_tokens: reply.pieces.length,
@@ -320,7 +366,9 @@ export async function startOpenAIServer(options: OpenAIServerOptions = {}): Prom
         choices: [
           {
             index: 0,
-            message: { role: 'assistant', content: reply.text },
+            message: toolCall
+              ? { role: 'assistant', content: null, tool_calls: [toolCall] }
+              : { role: 'assistant', content: reply.text },
             finish_reason: reply.finishReason,
           },
         ],
@@ -350,6 +398,17 @@ export async function startOpenAIServer(options: OpenAIServerOptions = {}): Prom
         ? (fault.afterChunks ?? 1)
         : Number.POSITIVE_INFINITY;
     if (!(await send(chunk({ role: 'assistant', content: '' }, null)))) return;
+    if (toolCall) {
+      // As OpenAI streams a call: index, id, type and name with empty arguments, then the arguments in two pieces.
+      const args: string = toolCall.function.arguments;
+      const half = args.length >> 1;
+      const header = { ...toolCall, index: 0, function: { name: toolCall.function.name, arguments: '' } };
+      if (!(await send(chunk({ tool_calls: [header] }, null)))) return;
+      for (const piece of [args.slice(0, half), args.slice(half)]) {
+        if (!(await send(chunk({ tool_calls: [{ index: 0, function: { arguments: piece } }] }, null))))
+          return;
+      }
+    }
     for (let i = 0; i < reply.pieces.length; i++) {
       if (i === afterChunks) break;
       if (!(await send(chunk({ content: reply.pieces[i] }, null)))) return;
