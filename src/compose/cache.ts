@@ -68,19 +68,24 @@ function deterministicByDefault(taskName: string, input: unknown): boolean {
 
 /**
  * JSON of `value` that is the same for equal values: object keys sorted, typed arrays tagged with their
- * type and written element by element, bigints as strings, `undefined` members left out, zod schemas
- * (tool parameters, a response schema) as their JSON Schema.
+ * type and written element by element, bigints as strings, `undefined` members left out, `toJSON()`
+ * used where a value has one (Dates), zod schemas (tool parameters, a response schema) as their JSON Schema.
  */
 export function canonicalJson(value: unknown): string {
   if (value === undefined) return 'null';
   if (isZodSchema(value)) return canonicalJson(toJsonSchema(value));
   if (typeof value === 'bigint') return JSON.stringify(`${value}n`);
   if (typeof value !== 'object' || value === null) return JSON.stringify(value);
+  if (value instanceof ArrayBuffer) return `{"$ArrayBuffer":${canonicalJson(new Uint8Array(value))}}`;
   if (ArrayBuffer.isView(value)) {
     const items = Array.from(value as unknown as ArrayLike<number | bigint>, (item) => String(item));
     return `{"$${value.constructor.name}":[${items.join(',')}]}`;
   }
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  // As JSON.stringify does: a Date (e.g. from a zod transform) is its ISO text, not an empty object.
+  if (typeof (value as { toJSON?: unknown }).toJSON === 'function') {
+    return canonicalJson((value as { toJSON(): unknown }).toJSON());
+  }
   const record = value as Record<string, unknown>;
   const members = Object.keys(record)
     .filter((key) => record[key] !== undefined)

@@ -117,12 +117,21 @@ function exactly(value: unknown): unknown {
 /**
  * A JSON Schema rewritten where `z.fromJSONSchema` (zod 4.6) reads it otherwise than JSON Schema:
  * `definitions` (draft 7, e.g. zod-to-json-schema's output) and its `$ref`s are not found; `const`
- * and `enum` of objects or arrays compare by identity, so nothing matches; and `properties`,
- * `required`, `items`... are ignored without a `type`. Such a schema gets its `type` (object or
- * array) when nothing else (`anyOf`, `$ref`, ...) says what the value may be.
+ * and `enum` of objects or arrays compare by identity, so nothing matches; `properties`,
+ * `required`, `items`... are ignored without a `type` (such a schema gets its type, object or
+ * array, when nothing else such as `anyOf` or `$ref` says what the value may be); a list of types
+ * loses the other keywords; `minItems`/`maxItems` are ignored without `items`; and a `required`
+ * name is ignored unless `properties` has it.
  */
 function readable(schema: unknown): unknown {
   if (!isRecord(schema)) return schema;
+  if (Array.isArray(schema.type) && !('anyOf' in schema)) {
+    // `type: ['array', 'null']` with minItems: zod drops the keywords; one branch per type keeps them.
+    const { type: types, $defs, definitions, ...rest } = schema;
+    const defs = { ...($defs !== undefined && { $defs }), ...(definitions !== undefined && { definitions }) };
+    if (types.length === 1) return readable({ ...rest, ...defs, type: types[0] });
+    return readable({ ...defs, anyOf: types.map((type) => ({ ...rest, type })) });
+  }
   const out: Record<string, unknown> = { ...schema };
   for (const key of SCHEMA_KEYWORDS) {
     if (Array.isArray(out[key])) out[key] = (out[key] as unknown[]).map(readable);
@@ -161,6 +170,16 @@ function readable(schema: unknown): unknown {
   if (out.type === undefined && !COMBINING_KEYWORDS.some((key) => key in out)) {
     if (OBJECT_KEYWORDS.some((key) => key in out)) out.type = 'object';
     else if (ARRAY_KEYWORDS.some((key) => key in out)) out.type = 'array';
+  }
+  // zod drops minItems/maxItems of an array without items, and required names without a property.
+  if (out.type === 'array' && !('items' in out) && !('prefixItems' in out)) out.items = {};
+  if (out.type === 'object' && Array.isArray(out.required)) {
+    const properties = isRecord(out.properties) ? out.properties : {};
+    const missing = out.required.filter(
+      (name) => typeof name === 'string' && !Object.hasOwn(properties, name),
+    );
+    if (missing.length > 0)
+      out.properties = { ...Object.fromEntries(missing.map((name) => [name, {}])), ...properties };
   }
   if (exact.length === 0) return out;
   const { $defs, ...rest } = out;

@@ -32,6 +32,14 @@ export const ImagePart = z
   })
   .superRefine((part, context) => {
     const image = part.image;
+    if (image instanceof URL && !/^(https?|data):$/.test(image.protocol)) {
+      context.addIssue({
+        code: 'custom',
+        path: ['image'],
+        message: `expected an http(s): or data: URL (got a ${image.protocol} URL)`,
+      });
+      return;
+    }
     const isUrl = image instanceof URL || (typeof image === 'string' && /^(https?|data):/i.test(image));
     if (typeof image === 'string' && !isUrl && !BASE64.test(image)) {
       context.addIssue({
