@@ -334,8 +334,8 @@ function userContentOf(
   capabilities: ServedCapabilities,
 ): string | (TextPart | ImagePart)[] {
   const content = message.content;
-  if (content === undefined || content === null) return '';
-  if (typeof content === 'string' || content.length === 0) return typeof content === 'string' ? content : '';
+  if (typeof content === 'string') return content;
+  if (!content?.length) return '';
   return content.map((part, partIndex): TextPart | ImagePart => {
     const at = `messages[${index}].content[${partIndex}]`;
     if (part.type === 'text' && part.text !== undefined) return { type: 'text', text: part.text };
