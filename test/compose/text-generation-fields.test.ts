@@ -272,6 +272,22 @@ describe('shadow compares tool calls and objects', () => {
     expect(report.agreement).toBe(0);
   });
 
+  it('hands compare() the streamed primary rebuilt as run() gives it: tool calls, raw finish reason', async () => {
+    let rebuilt: TextGenerationOutput | undefined;
+    const primary = memberModel('test:primary').model;
+    const model = shadow(primary, memberModel('test:candidate').model, {
+      sampleRate: 1,
+      onReport: () => {},
+      compare: (output) => {
+        rebuilt = output;
+        return 1;
+      },
+    });
+    await collect(model.stream(toolInput));
+    await expect.poll(() => rebuilt).toBeDefined();
+    expect(withoutUsage(rebuilt!)).toEqual(withoutUsage(await primary.run(toolInput)));
+  });
+
   it('agrees on a streamed json answer rebuilt from its finish chunk', async () => {
     const report = await streamedReport(jsonInput, 'unused');
     expect(report.agreement).toBe(1);
