@@ -6,13 +6,7 @@
  */
 import type { JsonSchema } from '@mlkit/core';
 import { z } from 'zod';
-
-/** The grammar shape of the constrained decoder (generation/constrained): JSON documents, literal text, sequences, choices. */
-export type Grammar =
-  | { type: 'json'; schema?: JsonSchema }
-  | { type: 'literal'; text: string }
-  | { type: 'sequence'; items: Grammar[] }
-  | { type: 'choice'; options: Grammar[] };
+import type { Grammar } from './constrained/index.ts';
 
 /** Schema of the tool-call format names (the load option `toolCallFormat`). */
 export const ToolCallFormatName = z.enum(['hermes', 'llama3-json', 'mistral']);

@@ -2,18 +2,47 @@ import {
   type ChunkOf,
   type FinishReason,
   InvalidInputError,
+  type JsonSchema,
   ModelLoadError,
   type ParsedInputOf,
   type TextGenerationChunk,
+  type TextGenerationOutput,
   type TextGenerationTask,
+  type ToolCall,
   textGeneration,
   throwIfAborted,
+  toJsonSchema,
+  UnsupportedError,
   type Usage,
 } from '@mlkit/core';
-import { type ChatRenderer, compileChatTemplate } from '../chat-template.ts';
+import {
+  type ChatRenderer,
+  compileChatTemplate,
+  type TemplateMessage,
+  type TemplateTool,
+  templateMessages,
+  templateTools,
+} from '../chat-template.ts';
+import {
+  applyMask,
+  type CompiledGrammar,
+  compileGrammar,
+  type Grammar,
+  GrammarMatcher,
+  type TokenVocabulary,
+  vocabularyOf,
+} from '../generation/constrained/index.ts';
 import { IncrementalDecoder } from '../generation/detokenizer.ts';
 import { argmax, LogitsProcessor, sample, seededRandom } from '../generation/sampling.ts';
 import { StopScanner } from '../generation/stop.ts';
+import {
+  detectToolCallFormat,
+  parseToolCalls,
+  type ToolCallFormat,
+  ToolCallScanner,
+  templateTakesTools,
+  toolCallFormats,
+} from '../generation/tool-calls.ts';
 import type { OrtTensor } from '../ort.ts';
 import { describeValue, requireFeedableInputs } from '../session.ts';
 import { floatSlice } from '../tensors.ts';
@@ -45,6 +74,30 @@ function numberOf(...values: unknown[]): number | undefined {
   for (const value of values) if (typeof value === 'number' && Number.isFinite(value)) return value;
   return undefined;
 }
+
+/** Most calls one turn may make when parallel tool calls are allowed (the grammar nests one group per call). */
+const MAX_PARALLEL_CALLS = 4;
+
+/**
+ * How a required call is made: the trigger token forced first (then the calls' grammar), or the grammar
+ * from the first token where the trigger is text (or the format has none).
+ */
+type RequiredCall = { forceToken: number } | { grammar: CompiledGrammar };
+
+/** What constrains a call's output: a JSON document, tool calls, or nothing (free text). */
+type OutputPlan =
+  | { kind: 'text' }
+  | { kind: 'json'; grammar: CompiledGrammar }
+  | {
+      kind: 'tools';
+      format: ToolCallFormat;
+      /** The calls after the trigger, of the tools the model may call once it started a call. */
+      afterTrigger: CompiledGrammar;
+      /** Set when the model must call a tool (toolChoice required or a named tool). */
+      required: RequiredCall | undefined;
+      /** The trigger's id where it is one token of the vocabulary. */
+      triggerId: number | undefined;
+    };
 
 interface CacheSlot {
   input: string;
@@ -123,7 +176,7 @@ export function textGenerationTask({
   const templateSource =
     options.chatTemplate === false ? undefined : (options.chatTemplate ?? folder.chatTemplate);
   let chat: ChatRenderer | undefined;
-  const renderChat = (messages: { role: string; content: string }[]) => {
+  const renderChat = (messages: TemplateMessage[], tools: TemplateTool[] | undefined) => {
     if (!templateSource) {
       const message =
         options.chatTemplate === false
@@ -134,8 +187,73 @@ export function textGenerationTask({
       });
     }
     chat ??= compileChatTemplate(templateSource, tokenizer.specialTokens, label);
-    return chat(messages);
+    return chat(messages, tools);
   };
+  const formatName =
+    options.toolCallFormat ?? (templateSource ? detectToolCallFormat(templateSource) : undefined);
+  const format = formatName ? toolCallFormats[formatName] : undefined;
+  const takesTools =
+    options.toolCallFormat !== undefined ||
+    (templateSource !== undefined && templateTakesTools(templateSource));
+  const vocabSize =
+    numberOf(config.vocab_size) ??
+    Math.max(
+      ...Object.values(
+        ((folder.tokenizerJson as { model?: { vocab?: Record<string, number> } }).model?.vocab ??
+          {}) as Record<string, number>,
+      ),
+      ...tokenizer.tokenizer.get_added_tokens_decoder().keys(),
+    ) + 1;
+  let vocabulary: TokenVocabulary | undefined;
+  const compile = (grammar: Grammar, param: string): CompiledGrammar => {
+    vocabulary ??= vocabularyOf(folder.tokenizerJson!, { eosIds: [...eosIds], vocabSize });
+    try {
+      return compileGrammar(grammar, vocabulary);
+    } catch (error) {
+      const message = (error as Error).message;
+      throw new UnsupportedError(
+        `${label} cannot constrain decoding to ${param}: ${message}; simplify the schema (constrained decoding supports type, properties, required, items, enum, const, anyOf and the string/number limits)`,
+        { param, cause: error },
+      );
+    }
+  };
+
+  /** The constraint of a call, compiled before any inference (so an unsupported schema fails at once). */
+  function outputPlan(input: Input): OutputPlan {
+    const choice = input.toolChoice ?? 'auto';
+    if (input.tools?.length && choice !== 'none') {
+      if (!format) {
+        throw new UnsupportedError(
+          `${label}'s chat template shows no tool-call format mlkit knows (Hermes <tool_call>, Llama 3.1 JSON, Mistral [TOOL_CALLS]); load it with { toolCallFormat } or leave out tools`,
+          { param: 'tools' },
+        );
+      }
+      const grammarTools = input.tools.map((tool) => ({
+        name: tool.name,
+        parameters: toJsonSchema(tool.parameters),
+      }));
+      const maxCalls = input.parallelToolCalls === false ? 1 : MAX_PARALLEL_CALLS;
+      const allowed =
+        typeof choice === 'object' ? grammarTools.filter((tool) => tool.name === choice.tool) : grammarTools;
+      const compileCalls = (tools: typeof grammarTools, withTrigger: boolean) =>
+        compile(format.grammar(tools, { maxCalls, withTrigger }), 'tools');
+      const triggerId = tokenizer.idOf(format.trigger);
+      const afterTrigger = compileCalls(choice === 'auto' ? grammarTools : allowed, false);
+      let required: RequiredCall | undefined;
+      if (choice === 'auto') required = undefined;
+      else if (format.name === 'llama3-json') required = { grammar: afterTrigger };
+      else if (triggerId !== undefined) required = { forceToken: triggerId };
+      else required = { grammar: compileCalls(allowed, true) };
+      return { kind: 'tools', format, afterTrigger, required, triggerId };
+    }
+    if (input.responseFormat?.type === 'json') {
+      const schema: JsonSchema = input.responseFormat.schema
+        ? toJsonSchema(input.responseFormat.schema)
+        : { type: 'object' };
+      return { kind: 'json', grammar: compile({ type: 'json', schema }, 'responseFormat.schema') };
+    }
+    return { kind: 'text' };
+  }
   const decode = (ids: number[]) =>
     ids.length ? tokenizer.tokenizer.decode(ids, { skip_special_tokens: true }) : '';
   const ort = session.ort;
@@ -150,13 +268,15 @@ export function textGenerationTask({
   // a conversation of one user message is then that text.
   function promptIds(input: Input): number[] {
     const raw = (text: string) => tokenizer.tokenizer.encode(text, { add_special_tokens: true }).ids;
-    const chatIds = (messages: { role: string; content: string }[]) =>
-      tokenizer.tokenizer.encode(renderChat(messages), { add_special_tokens: false }).ids;
+    const tools = input.tools?.length && input.toolChoice !== 'none' ? templateTools(input.tools) : undefined;
+    const chatIds = (messages: TemplateMessage[]) =>
+      tokenizer.tokenizer.encode(renderChat(messages, tools), { add_special_tokens: false }).ids;
     if ('prompt' in input)
       return templateSource ? chatIds([{ role: 'user', content: input.prompt }]) : raw(input.prompt);
-    const only = input.messages.length === 1 ? input.messages[0]! : undefined;
+    const messages = templateMessages(input.messages);
+    const only = messages.length === 1 ? messages[0]! : undefined;
     if (!templateSource && only?.role === 'user') return raw(only.content);
-    return chatIds(input.messages);
+    return chatIds(messages);
   }
 
   function picker(input: Input): (logits: Float32Array) => number {
@@ -169,14 +289,21 @@ export function textGenerationTask({
     return (logits) => sample(logits, { temperature, topK, topP }, random);
   }
 
-  /** The next token from a row of logits: penalties and logit bias first, then greedy or sampled. */
-  function chooser(input: Input): (logits: Float32Array) => number {
+  /**
+   * The next token from a row of logits: penalties and logit bias first, then the grammar's mask (which
+   * tokens may come next), then greedy or sampled.
+   */
+  function chooser(input: Input): (logits: Float32Array, mask: Uint32Array | undefined) => number {
     const pick = picker(input);
-    if (LogitsProcessor.isNoop(input)) return pick;
-    const processor = new LogitsProcessor(input);
-    return (logits) => {
-      const token = pick(processor.apply(logits));
-      processor.record(token);
+    const processor = LogitsProcessor.isNoop(input) ? undefined : new LogitsProcessor(input);
+    return (row, mask) => {
+      let logits = processor ? processor.apply(row) : row;
+      if (mask) {
+        if (logits === row) logits = Float32Array.from(row);
+        applyMask(logits, mask);
+      }
+      const token = pick(logits);
+      processor?.record(token);
       return token;
     };
   }
@@ -228,8 +355,14 @@ export function textGenerationTask({
   }
 
   /**
-   * The decoder loop. `streaming` false (a `run()` call): without stop sequences nobody needs text before the
-   * end, so the new tokens are decoded once at the end instead of token by token.
+   * The decoder loop. `streaming` false (a `run()` call): without stop sequences, tools or a grammar nobody
+   * needs text before the end, so the new tokens are decoded once at the end instead of token by token.
+   *
+   * With tools, generation is free text until the model writes the format's trigger (`<tool_call>`); from
+   * there the calls are constrained by their grammar until they end (more calls or eos), and the scanner
+   * streams each call's arguments as they are written. With toolChoice required or a named tool the trigger
+   * is forced (or the calls constrained from the first token). With a json responseFormat every token is
+   * constrained to the schema's documents.
    */
   async function* generate(
     input: Input,
@@ -237,6 +370,7 @@ export function textGenerationTask({
     streaming: boolean,
   ): AsyncGenerator<ChunkOf<TextGenerationTask>> {
     const started = performance.now();
+    const plan = outputPlan(input);
     const prompt = promptIds(input);
     if (prompt.length === 0) {
       throw new InvalidInputError('Invalid input — input.prompt: the prompt has no tokens', {
@@ -259,8 +393,11 @@ export function textGenerationTask({
     const maxTokens = input.maxTokens ?? defaultMaxTokens;
     const choose = chooser(input);
     const stops = input.stop === undefined ? [] : typeof input.stop === 'string' ? [input.stop] : input.stop;
+    const tools = plan.kind === 'tools' ? plan : undefined;
+    // Stops apply to free text; the text that could still become the trigger is held back like a stop's start.
     const scanner = new StopScanner(stops);
-    const incremental = streaming || stops.length > 0;
+    const holdBack = new StopScanner(tools ? [...stops, tools.format.trigger] : stops);
+    const incremental = streaming || stops.length > 0 || plan.kind !== 'text';
     const decoder = new IncrementalDecoder(decode);
     const sequence = [...prompt];
     let text = '';
@@ -268,8 +405,31 @@ export function textGenerationTask({
     let outputTokens = 0;
     let firstTokenAt: number | undefined;
     let finishReason: FinishReason = 'length';
+    let rawFinishReason = 'length';
     let previous: Record<string, OrtTensor> | undefined;
     let stopped = false;
+    let matcher = plan.kind === 'json' ? new GrammarMatcher(plan.grammar) : undefined;
+    /** Set once the calls began: every later token is part of them. */
+    let calls: ToolCallScanner | undefined;
+    let forceToken: number | undefined;
+    const required = tools?.required;
+    if (required && 'grammar' in required) {
+      matcher = new GrammarMatcher(required.grammar);
+      calls = new ToolCallScanner(tools.format);
+    } else if (required) {
+      forceToken = required.forceToken;
+    }
+    const callChunks = function* (piece: string): Generator<TextGenerationChunk> {
+      for (const event of calls!.push(piece)) {
+        if (event.type === 'delta') {
+          const { index, id, name, argumentsDelta } = event;
+          yield { type: 'tool-call-delta', index, id, name, argumentsDelta };
+        } else {
+          const { id, name, arguments: args } = event.call;
+          yield { type: 'tool-call', index: event.index, id, name, arguments: args };
+        }
+      }
+    };
 
     while (outputTokens < maxTokens && sequence.length < contextLength) {
       throwIfAborted(signal);
@@ -281,42 +441,117 @@ export function textGenerationTask({
       const logits = outputs.logits!;
       const vocab = logits.dims[logits.dims.length - 1]!;
       const rows = logits.data.length / vocab;
-      const token = choose(floatSlice(logits, (rows - 1) * vocab, vocab));
+      const row = floatSlice(logits, (rows - 1) * vocab, vocab);
+      const remaining = Math.min(maxTokens - outputTokens, contextLength - sequence.length);
+      let token: number;
+      if (forceToken !== undefined) {
+        token = forceToken;
+        forceToken = undefined;
+      } else {
+        token = choose(row, matcher?.allowed(remaining));
+      }
       previous = outputs;
       outputTokens++;
       firstTokenAt ??= performance.now();
       if (eosIds.has(token)) {
         finishReason = 'stop';
+        rawFinishReason = 'eos';
         break;
       }
       sequence.push(token);
+      matcher?.accept(token);
       if (!incremental) continue;
-      text += decoder.push(token);
-      const stopAt = stops.length ? scanner.find(text, emitted) : -1;
-      if (stopAt >= 0) {
-        text = text.slice(0, stopAt);
-        finishReason = 'stop';
-        stopped = true;
-        break;
+      const piece = decoder.push(token);
+      if (calls) {
+        yield* callChunks(piece);
+      } else {
+        text += piece;
+        if (tools) {
+          // The trigger as its own token, or written out in text (then perhaps with the call's start after it).
+          const at = text.indexOf(tools.format.trigger, Math.max(0, emitted - tools.format.trigger.length));
+          if (token === tools.triggerId || at >= 0) {
+            const cut = at >= 0 ? at : text.length;
+            const after = at >= 0 ? text.slice(at + tools.format.trigger.length) : '';
+            text = text.slice(0, cut);
+            const stopAt = stops.length ? scanner.find(text, emitted) : -1;
+            if (stopAt >= 0) {
+              text = text.slice(0, stopAt);
+              finishReason = 'stop';
+              rawFinishReason = 'stop_sequence';
+              stopped = true;
+              break;
+            }
+            if (text.length > emitted) yield { type: 'text-delta', text: text.slice(emitted) };
+            emitted = text.length;
+            calls = new ToolCallScanner(tools.format);
+            // Where the trigger ended a token, the grammar takes over; text past it was written freely.
+            if (after === '') matcher = new GrammarMatcher(tools.afterTrigger);
+            else yield* callChunks(after);
+            continue;
+          }
+        }
+        if (!matcher) {
+          const stopAt = stops.length ? scanner.find(text, emitted) : -1;
+          if (stopAt >= 0) {
+            text = text.slice(0, stopAt);
+            finishReason = 'stop';
+            rawFinishReason = 'stop_sequence';
+            stopped = true;
+            break;
+          }
+        }
+        const safe = matcher ? text.length : holdBack.safeLength(text);
+        if (safe > emitted) {
+          yield { type: 'text-delta', text: text.slice(emitted, safe) };
+          emitted = safe;
+        }
       }
-      const safe = stops.length ? scanner.safeLength(text) : text.length;
-      if (safe > emitted) {
-        yield { type: 'text-delta', text: text.slice(emitted, safe) };
-        emitted = safe;
+      if (matcher?.finished) {
+        finishReason = 'stop';
+        rawFinishReason = 'grammar_complete';
+        break;
       }
     }
     if (!incremental) {
       text = decode(sequence.slice(prompt.length));
     } else if (!stopped) {
       // A character still incomplete at the end is what the model produced: emit it (as U+FFFD).
-      text += decoder.flush();
-      const stopAt = stops.length ? scanner.find(text, emitted) : -1;
-      if (stopAt >= 0) {
-        text = text.slice(0, stopAt);
-        finishReason = 'stop';
+      const rest = decoder.flush();
+      if (calls) yield* callChunks(rest);
+      else {
+        text += rest;
+        const stopAt = stops.length && !matcher ? scanner.find(text, emitted) : -1;
+        if (stopAt >= 0) {
+          text = text.slice(0, stopAt);
+          finishReason = 'stop';
+          rawFinishReason = 'stop_sequence';
+        }
+      }
+    }
+    if (tools && !calls && tools.format.name === 'llama3-json') {
+      // Llama 3.1 may answer with bare JSON calls and no <|python_tag|>: read them from the whole text.
+      const parsed = parseToolCalls(tools.format, text);
+      if (parsed.calls.length > 0) {
+        text = parsed.text;
+        calls = new ToolCallScanner(tools.format);
+        for (const [index, call] of parsed.calls.entries()) {
+          yield {
+            type: 'tool-call-delta',
+            index,
+            id: call.id,
+            name: call.name,
+            argumentsDelta: call.arguments,
+          };
+          yield { type: 'tool-call', index, ...call };
+          calls.calls.push(call);
+        }
       }
     }
     if (text.length > emitted) yield { type: 'text-delta', text: text.slice(emitted) };
+    if (calls && calls.calls.length > 0 && finishReason === 'stop' && !calls.open) {
+      finishReason = 'tool-calls';
+      rawFinishReason = 'tool_calls';
+    }
     const ended = performance.now();
     const usage: Usage = {
       inputTokens: prompt.length,
@@ -330,17 +565,32 @@ export function textGenerationTask({
       if (outputTokens > 1 && ended > firstTokenAt)
         usage.tokensPerSecond = ((outputTokens - 1) * 1000) / (ended - firstTokenAt);
     }
-    yield { type: 'finish', finishReason, usage };
+    yield { type: 'finish', finishReason, rawFinishReason, usage };
   }
 
   return {
     task: textGeneration,
-    capabilities: { streaming: true, batching: false, logitAdjustments: true },
+    capabilities: {
+      streaming: true,
+      batching: false,
+      logitAdjustments: true,
+      tools: takesTools && format !== undefined,
+      jsonSchema: true,
+      images: false,
+    },
     async run(input, { signal }) {
       let text = '';
+      const toolCalls: ToolCall[] = [];
       for await (const chunk of generate(input, signal, false)) {
         if (chunk.type === 'text-delta') text += chunk.text;
-        else if (chunk.type === 'finish') return { text, finishReason: chunk.finishReason, usage: chunk.usage };
+        else if (chunk.type === 'tool-call') {
+          toolCalls.push({ id: chunk.id, name: chunk.name, arguments: chunk.arguments });
+        } else if (chunk.type === 'finish') {
+          const output: TextGenerationOutput = { text, finishReason: chunk.finishReason, usage: chunk.usage };
+          if (chunk.rawFinishReason !== undefined) output.rawFinishReason = chunk.rawFinishReason;
+          if (toolCalls.length > 0) output.toolCalls = toolCalls;
+          return output;
+        }
       }
       throw new Error('unreachable: generation ended without a finish chunk');
     },
