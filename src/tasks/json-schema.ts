@@ -3,6 +3,7 @@
  * object or a zod schema. Providers send JSON Schema on the wire, local models constrain decoding
  * with it, and every model validates what came back with the same checker.
  */
+import { type Schema, type SchemaDraft, Validator } from '@cfworker/json-schema';
 import { z } from 'zod';
 
 /** A JSON Schema (draft 2020-12) as a plain object, e.g. `{ type: 'object', properties: {...} }`. */
@@ -66,138 +67,78 @@ export interface SchemaIssue {
 /** What a check against a schema gives: the (zod-parsed) value, or what is wrong with it. */
 export type SchemaCheck = { success: true; value: unknown } | { success: false; issues: SchemaIssue[] };
 
-const validators = new WeakMap<object, z.ZodType>();
+const validators = new WeakMap<object, Validator>();
 
-// Keywords whose value is a schema, a list of schemas, or a map of names to schemas; every other
-// keyword's value is data (`const`, `enum`, `default`, `examples`, `required`) or a number.
-const SCHEMA_KEYWORDS = [
-  'items',
-  'additionalItems',
-  'additionalProperties',
-  'unevaluatedItems',
-  'unevaluatedProperties',
-  'propertyNames',
-  'contains',
-  'not',
-  'if',
-  'then',
-  'else',
-];
-const SCHEMA_LIST_KEYWORDS = ['prefixItems', 'anyOf', 'oneOf', 'allOf'];
-const SCHEMA_MAP_KEYWORDS = ['properties', 'patternProperties', '$defs', 'dependentSchemas'];
-const OBJECT_KEYWORDS = [
-  'properties',
-  'required',
-  'additionalProperties',
-  'patternProperties',
-  'propertyNames',
-  'minProperties',
-  'maxProperties',
-];
-const ARRAY_KEYWORDS = ['items', 'prefixItems', 'minItems', 'maxItems', 'uniqueItems', 'contains'];
-const COMBINING_KEYWORDS = ['$ref', 'anyOf', 'oneOf', 'allOf', 'not', 'const', 'enum'];
+const DRAFTS: Record<string, SchemaDraft> = {
+  'http://json-schema.org/draft-04/schema#': '4',
+  'http://json-schema.org/draft-07/schema#': '7',
+  'https://json-schema.org/draft/2019-09/schema': '2019-09',
+  'https://json-schema.org/draft/2020-12/schema': '2020-12',
+};
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** A schema that accepts exactly the JSON value `value` (deep equality, as JSON Schema's `const`). */
-function exactly(value: unknown): unknown {
-  if (Array.isArray(value)) {
-    // minItems too: zod reads prefixItems as a tuple whose items may be missing.
-    return { type: 'array', prefixItems: value.map(exactly), items: false, minItems: value.length };
-  }
-  if (isRecord(value)) {
-    const properties = Object.fromEntries(Object.entries(value).map(([key, item]) => [key, exactly(item)]));
-    return { type: 'object', properties, required: Object.keys(value), additionalProperties: false };
-  }
-  return { const: value };
-}
-
-/**
- * A JSON Schema rewritten where `z.fromJSONSchema` (zod 4.6) reads it otherwise than JSON Schema:
- * `definitions` (draft 7, e.g. zod-to-json-schema's output) and its `$ref`s are not found; `const`
- * and `enum` of objects or arrays compare by identity, so nothing matches; `properties`,
- * `required`, `items`... are ignored without a `type` (such a schema gets its type, object or
- * array, when nothing else such as `anyOf` or `$ref` says what the value may be); a list of types
- * loses the other keywords; `minItems`/`maxItems` are ignored without `items`; and a `required`
- * name is ignored unless `properties` has it.
- */
-function readable(schema: unknown): unknown {
-  if (!isRecord(schema)) return schema;
-  if (Array.isArray(schema.type) && !('anyOf' in schema)) {
-    // `type: ['array', 'null']` with minItems: zod drops the keywords; one branch per type keeps them.
-    const { type: types, $defs, definitions, ...rest } = schema;
-    const defs = { ...($defs !== undefined && { $defs }), ...(definitions !== undefined && { definitions }) };
-    if (types.length === 1) return readable({ ...rest, ...defs, type: types[0] });
-    return readable({ ...defs, anyOf: types.map((type) => ({ ...rest, type })) });
-  }
-  const out: Record<string, unknown> = { ...schema };
-  for (const key of SCHEMA_KEYWORDS) {
-    if (Array.isArray(out[key])) out[key] = (out[key] as unknown[]).map(readable);
-    else if (key in out) out[key] = readable(out[key]);
-  }
-  for (const key of SCHEMA_LIST_KEYWORDS) {
-    if (Array.isArray(out[key])) out[key] = (out[key] as unknown[]).map(readable);
-  }
-  if (isRecord(out.definitions)) {
-    out.$defs = { ...out.definitions, ...(isRecord(out.$defs) ? out.$defs : {}) };
-    delete out.definitions;
-  }
-  for (const key of SCHEMA_MAP_KEYWORDS) {
-    const map = out[key];
-    if (isRecord(map)) {
-      out[key] = Object.fromEntries(Object.entries(map).map(([name, item]) => [name, readable(item)]));
-    }
-  }
-  if (typeof out.$ref === 'string' && out.$ref.startsWith('#/definitions/')) {
-    out.$ref = `#/$defs/${out.$ref.slice('#/definitions/'.length)}`;
-  }
-  const exact: unknown[] = [];
-  if ('const' in out && typeof out.const === 'object' && out.const !== null) {
-    exact.push(exactly(out.const));
-    delete out.const;
-  }
-  if (Array.isArray(out.enum) && out.enum.some((item) => typeof item === 'object' && item !== null)) {
-    const plain = out.enum.filter((item) => typeof item !== 'object' || item === null);
-    const anyOf = [
-      ...(plain.length > 0 ? [{ enum: plain }] : []),
-      ...out.enum.filter((item) => !plain.includes(item)).map(exactly),
-    ];
-    exact.push({ anyOf });
-    delete out.enum;
-  }
-  if (out.type === undefined && !COMBINING_KEYWORDS.some((key) => key in out)) {
-    if (OBJECT_KEYWORDS.some((key) => key in out)) out.type = 'object';
-    else if (ARRAY_KEYWORDS.some((key) => key in out)) out.type = 'array';
-  }
-  // zod drops minItems/maxItems of an array without items, and required names without a property.
-  if (out.type === 'array' && !('items' in out) && !('prefixItems' in out)) out.items = {};
-  if (out.type === 'object' && Array.isArray(out.required)) {
-    const properties = isRecord(out.properties) ? out.properties : {};
-    const missing = out.required.filter(
-      (name) => typeof name === 'string' && !Object.hasOwn(properties, name),
-    );
-    if (missing.length > 0)
-      out.properties = { ...Object.fromEntries(missing.map((name) => [name, {}])), ...properties };
-  }
-  if (exact.length === 0) return out;
-  const { $defs, ...rest } = out;
-  const checks = Object.keys(rest).length > 0 ? [rest, ...exact] : exact;
-  return {
-    ...(checks.length === 1 ? (checks[0] as object) : { allOf: checks }),
-    ...($defs ? { $defs } : {}),
-  };
-}
-
-function validatorOf(schema: SchemaLike): z.ZodType {
-  if (isZodSchema(schema)) return schema;
+/** A JSON Schema's validator, made once per schema object; the draft is its `$schema` (default 2020-12). */
+function validatorOf(schema: JsonSchema): Validator {
   let out = validators.get(schema);
   if (!out) {
-    out = z.fromJSONSchema(readable(schema) as Parameters<typeof z.fromJSONSchema>[0]);
+    const draft =
+      (typeof schema.$schema === 'string' && DRAFTS[schema.$schema.replace(/#?$/, (h) => h)]) || '2020-12';
+    out = new Validator(schema as Schema, draft, false);
     validators.set(schema, out);
   }
   return out;
+}
+
+// Keywords whose failure only repeats the failures beneath it (the leaves say what is wrong).
+const SUMMARY_KEYWORDS = new Set([
+  'if',
+  'then',
+  'else',
+  'properties',
+  'items',
+  'prefixItems',
+  'allOf',
+  '$ref',
+  'contains',
+  'dependentSchemas',
+]);
+
+type ValidatorError = ReturnType<Validator['validate']>['errors'][number];
+
+/**
+ * The errors worth showing: the leaves, not the summaries above them; one error for an anyOf/oneOf
+ * (not one per failing branch); "property x is not allowed" rather than "False boolean schema".
+ */
+function issuesOf(errors: readonly ValidatorError[]): SchemaIssue[] {
+  const shown = errors.filter(
+    (error) =>
+      !SUMMARY_KEYWORDS.has(error.keyword) &&
+      error.keyword !== 'false' &&
+      !/\/(anyOf|oneOf)\/\d+\//.test(error.keywordLocation),
+  );
+  return (shown.length > 0 ? shown : errors).map((error) => {
+    const path = pathOfPointer(error.instanceLocation);
+    const required = error.keyword === 'required' ? /property "(.*)"/.exec(error.error) : null;
+    if (required)
+      return {
+        path: `${path === '(root)' ? '' : path}.${required[1]}`,
+        message: 'required property is missing',
+      };
+    return { path, message: error.error };
+  });
+}
+
+/** `#/a/0/b` as `.a[0].b` (JSON pointer escapes read back). */
+function pathOfPointer(pointer: string): string {
+  const parts = pointer
+    .replace(/^#\/?/, '')
+    .split('/')
+    .filter((part) => part !== '');
+  let out = '';
+  for (const raw of parts) {
+    const part = decodeURIComponent(raw).replace(/~1/g, '/').replace(/~0/g, '~');
+    out += /^\d+$/.test(part) ? `[${part}]` : `.${part}`;
+  }
+  return out || '(root)';
 }
 
 function pathOf(path: readonly PropertyKey[]): string {
@@ -208,23 +149,29 @@ function pathOf(path: readonly PropertyKey[]): string {
 
 /**
  * Check a parsed JSON value against a schema. A zod schema parses it (so its transforms and
- * defaults apply to the returned value); a JSON Schema is checked through `z.fromJSONSchema`.
- * A JSON Schema zod cannot read gives one issue saying so, not a throw.
+ * defaults apply to the returned value).
+ * A JSON Schema is checked by @cfworker/json-schema (drafts 4, 7, 2019-09 and 2020-12, no code
+ * generation, so it runs under a strict CSP and on edge runtimes); a schema it cannot read gives one
+ * issue saying so, not a throw.
  */
 export function checkAgainstSchema(schema: SchemaLike, value: unknown): SchemaCheck {
-  let validator: z.ZodType;
+  if (isZodSchema(schema)) {
+    const result = schema.safeParse(value);
+    if (result.success) return { success: true, value: result.data };
+    return {
+      success: false,
+      issues: result.error.issues.map((issue) => ({ path: pathOf(issue.path), message: issue.message })),
+    };
+  }
+  let result: ReturnType<Validator['validate']>;
   try {
-    validator = validatorOf(schema);
+    result = validatorOf(schema).validate(value);
   } catch (error) {
     return {
       success: false,
       issues: [{ path: '(schema)', message: `the schema cannot be read: ${(error as Error).message}` }],
     };
   }
-  const result = validator.safeParse(value);
-  if (result.success) return { success: true, value: result.data };
-  return {
-    success: false,
-    issues: result.error.issues.map((issue) => ({ path: pathOf(issue.path), message: issue.message })),
-  };
+  if (result.valid) return { success: true, value };
+  return { success: false, issues: issuesOf(result.errors) };
 }

@@ -94,7 +94,7 @@ describe('text-generation check: tool calls from run()', () => {
     const error = await invalidOutput(canned(toolCalls(raw)).run(withTool));
     expect(error.text).toBe(raw);
     expect(error.toolName).toBe('get_weather');
-    expect(error.issues).toEqual([{ path: '.days', message: expect.stringMatching(/>=1/) }]);
+    expect(error.issues).toEqual([{ path: '.days', message: expect.stringMatching(/less than 1/) }]);
     expect(error.message).toMatch(/tool "get_weather" with arguments that do not match its parameters/);
   });
 
@@ -270,7 +270,7 @@ describe('text-generation check: streams', () => {
     ]);
     const error = await invalidOutput(collect(model.stream(asJson)));
     expect(error.text).toBe('{"city":7}');
-    expect(error.issues.map((issue) => issue.path)).toEqual(['.city', '.population']);
+    expect(error.issues.map((issue) => issue.path).sort()).toEqual(['.city', '.population']);
   });
 
   it('fails a json stream cut off at maxTokens', async () => {
