@@ -61,10 +61,16 @@ function corpus(): { name: string; schema: JsonSchema }[] {
   return readdirSync(folder)
     .filter((file) => file.endsWith('.json'))
     .sort()
-    .map((file) => {
-      const value = JSON.parse(readFileSync(join(folder, file), 'utf8')) as JsonSchema;
-      const schema = (value.schema && typeof value.schema === 'object' ? value.schema : value) as JsonSchema;
-      return { name: file, schema };
+    .flatMap((file) => {
+      // A file holds a list of { name, schema } (the corpus), or one schema.
+      const value = JSON.parse(readFileSync(join(folder, file), 'utf8')) as unknown;
+      if (Array.isArray(value)) {
+        return (value as { name: string; schema: JsonSchema }[]).map((entry) => ({
+          name: `${file}: ${entry.name}`,
+          schema: entry.schema,
+        }));
+      }
+      return [{ name: file, schema: value as JsonSchema }];
     });
 }
 
