@@ -95,6 +95,8 @@ const ANNOTATIONS = new Set([
   '$defs',
   'definitions',
   'strict',
+  // OpenAPI 3.0's nullable is no JSON Schema keyword: validators (zod's too) ignore it, so decoding does.
+  'nullable',
 ]);
 
 const REFUSED = new Set([
@@ -294,7 +296,6 @@ class SchemaCompiler {
         .map(([type]) => type);
       if (types.length === 0) types = [...ALL_TYPES];
     }
-    if (s.nullable === true && !types.includes('null')) types.push('null');
     for (const type of types) {
       if (type !== 'integer' && !(ALL_TYPES as readonly string[]).includes(type)) {
         throw new UnsupportedSchemaError(
