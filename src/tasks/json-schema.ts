@@ -17,13 +17,82 @@ export function isZodSchema(schema: unknown): schema is z.ZodType {
   return typeof schema === 'object' && schema !== null && '_zod' in schema;
 }
 
-/** Schema of a {@link SchemaLike}: a zod schema, or a JSON Schema object (checked when first used). */
-export const SchemaLike = z.custom<SchemaLike>(
-  (value) =>
-    isZodSchema(value) ||
-    (typeof value === 'object' && value !== null && !Array.isArray(value) && !ArrayBuffer.isView(value)),
-  { message: 'expected a JSON Schema object or a zod schema' },
-);
+const JSON_TYPES = new Set(['object', 'array', 'string', 'number', 'integer', 'boolean', 'null']);
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** The value a local JSON pointer (`#/$defs/a`) points to in `root`, or undefined. */
+function resolvePointer(root: unknown, ref: string): unknown {
+  let value: unknown = root;
+  for (const raw of ref.slice(1).split('/').slice(1)) {
+    const key = decodeURIComponent(raw).replace(/~1/g, '/').replace(/~0/g, '~');
+    if (typeof value !== 'object' || value === null || !Object.hasOwn(value, key)) return undefined;
+    value = (value as Record<string, unknown>)[key];
+  }
+  return value;
+}
+
+const problemsBySchema = new WeakMap<object, string[]>();
+
+/**
+ * What makes a JSON Schema unusable, found before any call: unknown type names and `$ref`s that do
+ * not resolve in the schema itself (remote references are not fetched).
+ */
+export function schemaProblems(schema: JsonSchema): string[] {
+  const known = problemsBySchema.get(schema);
+  if (known) return known;
+  const problems: string[] = [];
+  const visit = (node: unknown, path: string) => {
+    if (Array.isArray(node)) {
+      node.forEach((item, index) => visit(item, `${path}/${index}`));
+      return;
+    }
+    if (!isRecord(node)) return;
+    for (const [key, value] of Object.entries(node)) {
+      // Data, not schemas: their contents are values to compare, never keywords.
+      if (key === 'const' || key === 'enum' || key === 'default' || key === 'examples') continue;
+      const at = `${path}/${key}`;
+      if (key === 'type' && typeof node.type !== 'object') {
+        const types = Array.isArray(value) ? value : [value];
+        for (const type of types) {
+          if (typeof type !== 'string' || !JSON_TYPES.has(type)) {
+            problems.push(
+              `${at}: ${JSON.stringify(type)} is not a JSON type (${[...JSON_TYPES].join(', ')})`,
+            );
+          }
+        }
+      } else if (key === '$ref') {
+        if (typeof value !== 'string') problems.push(`${at}: expected a string`);
+        else if (!value.startsWith('#'))
+          problems.push(`${at}: only local references (#/...) are read, not ${JSON.stringify(value)}`);
+        else if (value !== '#' && resolvePointer(schema, value) === undefined)
+          problems.push(`${at}: ${JSON.stringify(value)} points to nothing in the schema`);
+      } else {
+        visit(value, at);
+      }
+    }
+  };
+  visit(schema, '#');
+  problemsBySchema.set(schema, problems);
+  return problems;
+}
+
+/** Schema of a {@link SchemaLike}: a zod schema, or a JSON Schema object whose types and `$ref`s are readable. */
+export const SchemaLike = z
+  .custom<SchemaLike>(
+    (value) =>
+      isZodSchema(value) ||
+      (typeof value === 'object' && value !== null && !Array.isArray(value) && !ArrayBuffer.isView(value)),
+    { message: 'expected a JSON Schema object or a zod schema' },
+  )
+  .superRefine((schema, context) => {
+    if (isZodSchema(schema)) return;
+    for (const problem of schemaProblems(schema)) {
+      context.addIssue({ code: 'custom', message: `the schema cannot be used: ${problem}` });
+    }
+  });
 
 const jsonSchemas = new WeakMap<object, JsonSchema>();
 

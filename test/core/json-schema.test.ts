@@ -2,7 +2,14 @@
 // checked against JSON Schema (through z.fromJSONSchema) or zod.
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { checkAgainstSchema, isZodSchema, type JsonSchema, toJsonSchema } from '../../src/index.ts';
+import {
+  checkAgainstSchema,
+  isZodSchema,
+  type JsonSchema,
+  parseInput,
+  textGeneration,
+  toJsonSchema,
+} from '../../src/index.ts';
 
 function issuesOf(schema: JsonSchema, value: unknown) {
   const check = checkAgainstSchema(schema, value);
@@ -237,5 +244,42 @@ describe('checkAgainstSchema with zod', () => {
   it('names the path of each issue', () => {
     const check = checkAgainstSchema(z.object({ list: z.array(z.number()) }), { list: [1, 'x'] });
     expect(check.success ? [] : check.issues.map((i) => i.path)).toEqual(['.list[1]']);
+  });
+});
+
+describe('schemas that cannot be used are refused with the input', () => {
+  const call = (schema: Record<string, unknown>) =>
+    parseInput(textGeneration.input, { prompt: 'x', responseFormat: { type: 'json', schema } });
+
+  it('refuses an unknown type name, naming where it is', () => {
+    expect(() => call({ type: 'object', properties: { a: { type: 'strnig' } } })).toThrow(
+      /input\.responseFormat\.schema: the schema cannot be used: #\/properties\/a\/type: "strnig" is not a JSON type/,
+    );
+  });
+
+  it('refuses a $ref that points nowhere in the schema', () => {
+    expect(() => call({ $ref: '#/$defs/missing' })).toThrow(/"#\/\$defs\/missing" points to nothing/);
+  });
+
+  it('refuses a remote $ref', () => {
+    expect(() => call({ $ref: 'https://example.com/s.json' })).toThrow(/only local references/);
+  });
+
+  it('refuses a bad tool parameters schema by the tool path', () => {
+    const input = { prompt: 'x', tools: [{ name: 'a', parameters: { type: 'objekt' } }] };
+    expect(() => parseInput(textGeneration.input, input)).toThrow(
+      /input\.tools\[0\]\.parameters: the schema cannot be used/,
+    );
+  });
+
+  it('accepts local refs, recursion, and keywords named like data', () => {
+    const schema = {
+      $defs: {
+        node: { type: 'object', properties: { next: { $ref: '#/$defs/node' }, type: { const: 'x' } } },
+      },
+      $ref: '#/$defs/node',
+      properties: { enum: { enum: [{ type: 'nonsense' }] } },
+    };
+    expect(() => call(schema)).not.toThrow();
   });
 });
