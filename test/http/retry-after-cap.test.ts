@@ -46,16 +46,19 @@ describe('Retry-After above its cap', () => {
     rateLimitedForAnHour();
     const log = eventLog();
     const controller = new AbortController();
-    const call = transport(log.onEvent, 1).json({
-      path: 'chat',
-      body: {},
-      schema: anyObject,
-      signal: controller.signal,
-    });
+    // Its failure is taken at once: the 4 ms backoff may end, and the retry fail, before the abort below.
+    const call = failure(
+      transport(log.onEvent, 1).json({
+        path: 'chat',
+        body: {},
+        schema: anyObject,
+        signal: controller.signal,
+      }),
+    );
     // The planned delay is reported before the wait starts; abort so no delay is ever waited out.
     await expect.poll(() => log.of('retry').length).toBe(1);
     controller.abort();
-    await failure(call);
+    await call;
     expect(delaysOf(log)).toEqual([4]);
   });
 
