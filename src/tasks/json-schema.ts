@@ -46,7 +46,7 @@ export function schemaProblems(schema: JsonSchema): string[] {
   const problems: string[] = [];
   const visit = (node: unknown, path: string) => {
     if (Array.isArray(node)) {
-      node.forEach((item, index) => visit(item, `${path}/${index}`));
+      for (const [index, item] of node.entries()) visit(item, `${path}/${index}`);
       return;
     }
     if (!isRecord(node)) return;

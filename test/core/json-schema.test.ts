@@ -220,6 +220,7 @@ describe('checkAgainstSchema with JSON Schema', () => {
   it('checks not, if/then and dependentRequired', () => {
     passes({ type: 'string', not: { const: 'x' } }, 'y');
     expect(issuesOf({ type: 'string', not: { const: 'x' } }, 'x')).toHaveLength(1);
+    // biome-ignore lint/suspicious/noThenProperty: `then` is the JSON Schema keyword, not a thenable.
     const conditional = { if: { properties: { kind: { const: 'a' } } }, then: { required: ['a'] } };
     passes(conditional, { kind: 'b' });
     expect(issuesOf(conditional, { kind: 'a' }).map((i) => i.path)).toEqual(['.a']);
