@@ -16,7 +16,7 @@ import {
   ServerError,
 } from '../errors.ts';
 import { readLimitedText } from './body.ts';
-import { parseRetryAfter } from './retry.ts';
+import { markBeforeResponse, parseRetryAfter } from './retry.ts';
 
 // The error body shapes servers send, most specific first.
 const OpenAIErrorBody = z.object({
@@ -194,10 +194,10 @@ export function toTransportError(
   if (!isNetworkFailure(error)) return error;
   // ky's NetworkError holds the Request (and its auth header): keep only what it wraps.
   const cause = isKyNetworkError(error) ? error.cause : error;
-  return new NetworkError(`Network error talking to ${provider} while ${context}: ${describe(cause)}`, {
-    provider,
-    cause,
-  });
+  const message = `Network error talking to ${provider} while ${context}: ${describe(cause)}`;
+  const typed = new NetworkError(message, { provider, cause });
+  // No response yet: a refused or reset connection here may be retried at once (retry.ts).
+  return context === 'sending the request' ? markBeforeResponse(typed) : typed;
 }
 
 function formatPath(path: readonly PropertyKey[]): string {

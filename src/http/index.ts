@@ -15,6 +15,7 @@ export {
 export {
   backoffDelayMs,
   defaultRetryPolicy,
+  isConnectionError,
   isRetryable,
   parseRetryAfter,
   type RetryInfo,

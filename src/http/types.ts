@@ -33,10 +33,21 @@ export interface TransportOptions {
   /** Streams: largest single event, in bytes (decoded characters); past it a ResponseTooLargeError. Default 1_048_576 (1 MiB). */
   maxEventBytes?: number;
   /**
-   * Backoff: base delay (default 500 ms), cap (default 8_000 ms), and the most a server's Retry-After
-   * may ask (default 60_000 ms; a larger hint falls back to the backoff). `random` is the jitter source (tests).
+   * Backoff: base delay (default 500 ms, doubling each retry, minus up to 25% jitter), cap (default
+   * 8_000 ms), and the most a server's Retry-After may ask (default 60_000 ms; a larger hint falls back
+   * to the backoff). `connectionRetryDelayMs` (default 0) is the wait before the first retry after a
+   * connection error (refused, reset or closed before any response), made on a fresh connection.
+   * `random` is the jitter source (tests). With the defaults a call gives up after about 1.5 s of
+   * waits (375-500 ms, then 750-1000 ms; 0 then 750-1000 ms after a connection error); `maxRetries: 3`
+   * stretches that to 2.6-3.5 s, past a load balancer's 1-2 s to mark a dead replica down.
    */
-  retry?: { baseDelayMs?: number; maxDelayMs?: number; maxRetryAfterMs?: number; random?: () => number };
+  retry?: {
+    baseDelayMs?: number;
+    maxDelayMs?: number;
+    maxRetryAfterMs?: number;
+    connectionRetryDelayMs?: number;
+    random?: () => number;
+  };
   /** Allow a secret API key in a browser. Off by default: keys in browsers leak to every visitor. */
   dangerouslyAllowBrowser?: boolean;
   /** Listener for every request, retry, response and error. */
@@ -53,6 +64,7 @@ export interface RequestOptions {
   /** JSON body; a Uint8Array is sent as it is (set its Content-Type in `headers`). */
   body?: unknown;
   signal?: AbortSignal;
+  /** This call's headers, over the transport's. An `x-request-id` here is sent instead of a fresh UUID per call. */
   headers?: Record<string, string>;
   maxRetries?: number;
   timeoutMs?: number;
