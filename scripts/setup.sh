@@ -2,13 +2,15 @@
 # Brings a checkout to a runnable state; cheap when nothing changed. Called by ./dev and .ci/run.
 #   --browser  also make sure Debian's Chromium is installed (browser tests drive it headless).
 #   --python   also make the Python venv the tests and the server bench run against (the demo needs neither).
+#   --haproxy  also make sure Debian's haproxy is installed (the load-balancer drill runs replicas behind it).
 set -euo pipefail
-want_browser=false want_python=false
+want_browser=false want_python=false want_haproxy=false
 for arg in "$@"; do
   case "$arg" in
     --browser) want_browser=true ;;
     --python) want_python=true ;;
-    *) echo "mlkit setup: unknown option $arg (use --browser, --python)" >&2; exit 2 ;;
+    --haproxy) want_haproxy=true ;;
+    *) echo "mlkit setup: unknown option $arg (use --browser, --python, --haproxy)" >&2; exit 2 ;;
   esac
 done
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -58,5 +60,20 @@ if $want_browser && ! command -v chromium >/dev/null 2>&1; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
   else
     echo "mlkit setup: browser tests need Chromium at /usr/bin/chromium (apt-get install chromium); they will be skipped" >&2
+  fi
+fi
+
+# The load-balancer drill (test/e2e/load-balancer-drill.test.ts) puts haproxy in front of three replicas.
+# Without it the drill skips, saying so in its name; under CI=true a haproxy that cannot be installed fails setup.
+if $want_haproxy && ! command -v haproxy >/dev/null 2>&1; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    echo "mlkit setup: installing Debian haproxy for the load-balancer drill" >&2
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends haproxy >/dev/null
+  elif [ "${CI:-}" = "true" ]; then
+    echo "mlkit setup: the load-balancer drill needs haproxy (apt-get install haproxy, as root); CI=true, so this fails" >&2
+    exit 1
+  else
+    echo "mlkit setup: the load-balancer drill needs haproxy (apt-get install haproxy); it will be skipped" >&2
   fi
 fi
