@@ -51,6 +51,8 @@ export interface MlkitErrorOptions {
   provider?: string;
   cause?: unknown;
   retryable?: boolean;
+  /** The `x-request-id` of the HTTP call that failed, as the server saw it. */
+  requestId?: string;
 }
 
 /** Base class of every mlkit error. Prefer the subclasses; `code` names the kind. */
@@ -60,6 +62,12 @@ export class MlkitError extends Error {
   readonly retryable: boolean;
   readonly status: number | undefined;
   readonly provider: string | undefined;
+  /**
+   * The `x-request-id` the HTTP transport sent for the failed call (the same on every retry; the
+   * caller's own when they set the header), to find the call in the server's logs. Undefined for
+   * local models, and for a caller's own abort reason, which may be shared by many calls.
+   */
+  readonly requestId: string | undefined;
 
   constructor(message: string, options: MlkitErrorOptions = {}) {
     super(redactSecrets(message), options.cause === undefined ? undefined : { cause: options.cause });
@@ -67,6 +75,7 @@ export class MlkitError extends Error {
     this.name = new.target === MlkitError ? 'MlkitError' : ERROR_NAMES[this.code];
     this.status = options.status;
     this.provider = options.provider;
+    this.requestId = options.requestId;
     this.retryable = options.retryable ?? false;
     Object.defineProperty(this, BRAND, { value: true });
   }
@@ -88,6 +97,7 @@ export class MlkitError extends Error {
       retryable: this.retryable,
       status: this.status,
       provider: this.provider,
+      requestId: this.requestId,
     };
   }
 }

@@ -11,7 +11,7 @@ export interface RunOptions {
   firstChunkTimeoutMs?: number;
   /** Streams: most milliseconds to wait between two chunks. */
   idleTimeoutMs?: number;
-  /** Extra HTTP headers for this call (remote models; ignored locally). */
+  /** Extra HTTP headers for this call (remote models; ignored locally). An `x-request-id` here replaces the one mlkit makes per call. */
   headers?: Record<string, string>;
   /** Override the model's retry count for this call (remote models). */
   maxRetries?: number;
@@ -62,12 +62,31 @@ export interface ModelSignature {
   readonly outputs: readonly TensorSignature[];
 }
 
-/** Events for every request, retry, response and result, so logging and tracing plug in without patching. */
+/**
+ * Events for every request, retry, response and result, so logging and tracing plug in without patching.
+ * The HTTP ones (request, retry, response, error) carry the call's `requestId`: the `x-request-id`
+ * sent on each of its attempts, which an `@mlkit/server` replica logs and returns.
+ */
 export type ModelEvent =
-  | { type: 'request'; modelId: string; attempt: number; method: string; url: string }
-  | { type: 'retry'; modelId: string; attempt: number; delayMs: number; reason: string; status?: number }
-  | { type: 'response'; modelId: string; attempt: number; status: number; durationMs: number }
-  | { type: 'error'; modelId: string; attempt: number; error: Error }
+  | { type: 'request'; modelId: string; requestId: string; attempt: number; method: string; url: string }
+  | {
+      type: 'retry';
+      modelId: string;
+      requestId: string;
+      attempt: number;
+      delayMs: number;
+      reason: string;
+      status?: number;
+    }
+  | {
+      type: 'response';
+      modelId: string;
+      requestId: string;
+      attempt: number;
+      status: number;
+      durationMs: number;
+    }
+  | { type: 'error'; modelId: string; requestId: string; attempt: number; error: Error }
   | { type: 'result'; modelId: string; durationMs: number }
   /** A composite model (`fallback`) gave up on member `from` and tries member `to`; `reason` is why. */
   | { type: 'fallback'; modelId: string; from: string; to: string; reason: string }

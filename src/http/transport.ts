@@ -1,6 +1,6 @@
 import ky from 'ky';
 import type { z } from 'zod';
-import { InvalidInputError, ResponseValidationError } from '../errors.ts';
+import { InvalidInputError, isMlkitError, ResponseValidationError } from '../errors.ts';
 import type { ModelEvent } from '../model.ts';
 import { authHeaders } from './auth.ts';
 import { readLimitedBytes, readLimitedText } from './body.ts';
@@ -40,10 +40,18 @@ function displayUrl(url: string): string {
   return parsed.toString();
 }
 
+/** The header that carries a logical call's id, sent on every attempt (`@mlkit/server` logs and returns it). */
+const REQUEST_ID_HEADER = 'x-request-id';
+
+/** A UUID; pages served over plain http have no `crypto.randomUUID`, so a random string there. */
+function randomId(): string {
+  return (
+    globalThis.crypto?.randomUUID?.() ?? `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`
+  );
+}
+
 function newIdempotencyKey(): string {
-  const uuid =
-    globalThis.crypto?.randomUUID?.() ?? `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
-  return `mlkit-${uuid}`;
+  return `mlkit-${randomId()}`;
 }
 
 /**
@@ -108,6 +116,10 @@ export function createTransport(options: TransportOptions): Transport {
     for (const source of [options.headers, auth, request.headers]) {
       for (const [name, value] of Object.entries(source ?? {})) headers.set(name, value);
     }
+    // One id per logical call, the same on every retry, so that each attempt can be found in the
+    // logs of the replica that served it; an id the caller set (RunOptions.headers) is theirs to keep.
+    if (!headers.has(REQUEST_ID_HEADER)) headers.set(REQUEST_ID_HEADER, randomId());
+    const requestId = headers.get(REQUEST_ID_HEADER)!;
     const listeners = [options.onEvent, request.onEvent].filter((listener) => listener !== undefined);
     const emit = (event: ModelEvent) => {
       for (const listener of listeners) {
@@ -122,6 +134,7 @@ export function createTransport(options: TransportOptions): Transport {
       method,
       url,
       headers,
+      requestId,
       // Serialised once for every attempt; a body that cannot be serialised fails before any request.
       body:
         request.body === undefined || raw
@@ -136,15 +149,44 @@ export function createTransport(options: TransportOptions): Transport {
       emit,
       onRetry: ({ attempt, delayMs, error }: { attempt: number; delayMs: number; error: unknown }) => {
         const { message, status } = error as { message?: string; status?: number };
-        emit({ type: 'retry', modelId, attempt, delayMs, reason: message ?? String(error), status });
+        emit({
+          type: 'retry',
+          modelId,
+          requestId,
+          attempt,
+          delayMs,
+          reason: message ?? String(error),
+          status,
+        });
       },
     };
   }
   type Call = ReturnType<typeof begin>;
 
+  /**
+   * The call's failure, tagged with its request id (as the `error` event reports it). A caller's
+   * own abort reason is left untouched: one signal, and so one reason, may be shared by many calls.
+   */
+  function failed(call: Call, error: unknown, attempt: number): unknown {
+    const callerReason = call.signal?.aborted && error === call.signal.reason;
+    if (isMlkitError(error) && error.requestId === undefined && !callerReason) {
+      (error as { requestId: string | undefined }).requestId = call.requestId;
+    }
+    call.emit({ type: 'error', modelId, requestId: call.requestId, attempt, error: error as Error });
+    return error;
+  }
+
   /** One attempt up to the response headers; a non-2xx status is thrown as its typed error. */
   async function send(call: Call, attempt: number, signal: AbortSignal): Promise<Response> {
-    call.emit({ type: 'request', modelId, attempt, method: call.method, url: displayUrl(call.url) });
+    const { requestId } = call;
+    call.emit({
+      type: 'request',
+      modelId,
+      requestId,
+      attempt,
+      method: call.method,
+      url: displayUrl(call.url),
+    });
     const started = performance.now();
     const fetch = options.fetch ?? globalThis.fetch;
     const response = await api(call.url, {
@@ -171,7 +213,7 @@ export function createTransport(options: TransportOptions): Transport {
           : fetch(input, { ...init, signal }),
     });
     const durationMs = performance.now() - started;
-    call.emit({ type: 'response', modelId, attempt, status: response.status, durationMs });
+    call.emit({ type: 'response', modelId, requestId, attempt, status: response.status, durationMs });
     if (!response.ok)
       throw withResponseHeaders(await errorFromResponse(response, provider), response.headers);
     return response;
@@ -207,8 +249,7 @@ export function createTransport(options: TransportOptions): Transport {
         { signal: call.signal, onRetry: call.onRetry },
       );
     } catch (error) {
-      call.emit({ type: 'error', modelId, attempt: attempts, error: error as Error });
-      throw error;
+      throw failed(call, error, attempts);
     }
   }
 
@@ -271,8 +312,7 @@ export function createTransport(options: TransportOptions): Transport {
       call.policy,
       { signal: call.signal, onRetry: call.onRetry },
     ).catch((error: unknown) => {
-      call.emit({ type: 'error', modelId, attempt: attempts, error: error as Error });
-      throw error;
+      throw failed(call, error, attempts);
     });
 
     const { timers, events } = opened;
@@ -286,9 +326,7 @@ export function createTransport(options: TransportOptions): Transport {
         timers.stop('idle');
       }
     } catch (error) {
-      const typed = toTransportError(error, timers.signal, provider, 'reading the stream');
-      call.emit({ type: 'error', modelId, attempt: attempts, error: typed as Error });
-      throw typed;
+      throw failed(call, toTransportError(error, timers.signal, provider, 'reading the stream'), attempts);
     } finally {
       timers.clear();
       // Early exit (break, return, throw in the loop body): cancel the body and close the connection.

@@ -288,6 +288,7 @@ describe('events', () => {
     expect(log.events[0]).toEqual({
       type: 'request',
       modelId: 'test:m',
+      requestId: expect.any(String),
       attempt: 1,
       method: 'POST',
       url: `${BASE}/chat`,
