@@ -8,7 +8,7 @@ import type { ResolvedOptions } from './options.ts';
 import type { ModelRunner } from './runner.ts';
 
 /** Per-request values the middleware sets for handlers. */
-export type AppEnv = { Variables: { scope: RequestScope; model: string } };
+export type AppEnv = { Variables: { scope: RequestScope; model: string; requestId: string } };
 export type App = Hono<AppEnv>;
 
 /** What every protocol's routes share. */

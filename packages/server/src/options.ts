@@ -40,9 +40,18 @@ export type Batching = z.input<typeof Batching>;
 
 /** What the server reports through `onEvent`. */
 export type ServerEvent =
-  | { type: 'request'; method: string; route: string; status: number; durationMs: number; model?: string }
+  | {
+      type: 'request';
+      method: string;
+      route: string;
+      status: number;
+      durationMs: number;
+      /** The request's `x-request-id`: the client's, or one the server made. */
+      requestId: string;
+      model?: string;
+    }
   | { type: 'batch'; model: string; requests: number; items: number }
-  | { type: 'error'; route: string; status: number; error: Error }
+  | { type: 'error'; route: string; status: number; error: Error; requestId: string }
   | { type: 'shutdown'; phase: 'draining' | 'aborting' | 'closed'; inflight: number };
 
 /** Where the server writes unexpected failures; API keys and bodies are never passed to it. */

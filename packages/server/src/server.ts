@@ -13,6 +13,7 @@ import { oipRoutes } from './oip/routes.ts';
 import { openaiRoutes } from './openai/routes.ts';
 import { type ResolvedOptions, resolveOptions, type ServerEvent, type ServerOptions } from './options.ts';
 import { predictRoutes } from './predict.ts';
+import { requestIdMiddleware } from './request-id.ts';
 import { ModelRunner } from './runner.ts';
 
 /** Options of `close()`. */
@@ -108,9 +109,16 @@ export function createServer(options: ServerOptions): MlkitServer {
       if (httpError.status === 500 || httpError.status === 502) {
         logger.error(`${c.req.method} ${route} failed with ${httpError.status}: ${httpError.message}`, {
           error: httpError.cause ?? httpError,
+          requestId: c.get('requestId'),
         });
       }
-      emit({ type: 'error', route, status: httpError.status, error: httpError });
+      emit({
+        type: 'error',
+        route,
+        status: httpError.status,
+        error: httpError,
+        requestId: c.get('requestId'),
+      });
     }
     return c.json(
       errorBody(protocolOf(c.req.path), httpError),
@@ -119,7 +127,9 @@ export function createServer(options: ServerOptions): MlkitServer {
     );
   };
 
-  // First: a preflight carries no API key and must not meet auth, shutdown or method checks.
+  // Outermost: every answer carries the request id, a preflight's and a shutdown 503 too.
+  app.use('*', requestIdMiddleware(logger));
+  // Then: a preflight carries no API key and must not meet auth, shutdown or method checks.
   if (resolved.cors) app.use('*', corsMiddleware(resolved.cors));
 
   app.use('*', async (c, next) => {
@@ -145,7 +155,7 @@ export function createServer(options: ServerOptions): MlkitServer {
       scope.end(() => {
         const route = routeOf(c);
         const durationMs = performance.now() - startedAt;
-        metrics.recordRequest(route, c.req.method, c.res.status, durationMs / 1000);
+        metrics.recordRequest(route, c.req.method, c.res.status, durationMs / 1000, c.get('requestId'));
         const model = c.get('model');
         emit({
           type: 'request',
@@ -153,6 +163,7 @@ export function createServer(options: ServerOptions): MlkitServer {
           route,
           status: c.res.status,
           durationMs,
+          requestId: c.get('requestId'),
           ...(model && { model }),
         });
       });
@@ -180,9 +191,11 @@ export function createServer(options: ServerOptions): MlkitServer {
   openaiRoutes(app, context, reportStreamError);
   oipRoutes(app, context, () => lifecycle.accepting, packageJson.version);
   predictRoutes(app, context);
-  app.get('/metrics', (c) =>
-    c.body(metrics.render(), 200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' }),
-  );
+  app.get('/metrics', (c) => {
+    // Prometheus asks for OpenMetrics, which carries the latency exemplars (request ids).
+    const { body, contentType } = metrics.exposition(c.req.header('accept'));
+    return c.body(body, 200, { 'Content-Type': contentType });
+  });
 
   app.notFound((c) =>
     errorResponse(
