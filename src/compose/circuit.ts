@@ -4,7 +4,10 @@ import type { ModelEvent } from '../model.ts';
 
 /** When a member's circuit opens and how long it stays open. */
 export interface CircuitOptions {
-  /** Consecutive failures of one member that open its circuit (skip it). */
+  /**
+   * Consecutive failures of one member that open its circuit (skip it). A connection error (refused,
+   * reset or closed before any response: the member is down, not merely slow) opens it at once.
+   */
   failureThreshold: number;
   /** Milliseconds an open member is skipped; the next call after it probes the member once (half-open). */
   cooldownMs: number;
@@ -60,10 +63,14 @@ export class Circuit {
     this.#state = { kind: 'closed', failures: 0 };
   }
 
-  failed(emit: (event: ModelEvent) => void): void {
+  /**
+   * The member failed. `'connection'`: it refused or dropped the connection before answering, so it is
+   * down and its circuit opens now, whatever `failureThreshold` says (later calls skip it until the probe).
+   */
+  failed(emit: (event: ModelEvent) => void, kind: 'connection' | 'other' = 'other'): void {
     const state = this.#state;
     const failures = state.failures + 1;
-    if (state.kind === 'closed' && failures < this.#options.failureThreshold) {
+    if (state.kind === 'closed' && kind === 'other' && failures < this.#options.failureThreshold) {
       this.#state = { kind: 'closed', failures };
       return;
     }

@@ -1,5 +1,6 @@
 import { type CallContext, defineModel } from '../define-model.ts';
 import { type ErrorCode, isMlkitError, OverloadedError } from '../errors.ts';
+import { isConnectionError } from '../http/retry.ts';
 import type { Model } from '../model.ts';
 import type { ChunkOf, InputOf, Task } from '../tasks/task.ts';
 import { Circuit, type CircuitOptions, checkCircuitOptions } from './circuit.ts';
@@ -27,8 +28,9 @@ export interface FallbackOptions<T extends Task = Task> {
   task?: T;
   /**
    * Skip a member after `failureThreshold` failures in a row, for `cooldownMs`; then one call probes it
-   * (half-open) and a success closes the circuit again. Events: circuit-open, circuit-skip,
-   * circuit-half-open, circuit-close.
+   * (half-open) and a success closes the circuit again. A connection error (refused, reset: the member
+   * is down) opens the circuit after the first failure, so later calls spend no retries on it. Events:
+   * circuit-open, circuit-skip, circuit-half-open, circuit-close.
    */
   circuit?: CircuitOptions;
 }
@@ -56,7 +58,8 @@ export function defaultShouldFallback(error: unknown): boolean {
  * - When every model fails, the last error is thrown with its own class (`instanceof RateLimitError`
  *   still works) and an `errors` property listing every model's error, first to last.
  * - With `circuit`, a model that failed `failureThreshold` times in a row is skipped for `cooldownMs`,
- *   then probed by one call; when every circuit is open the call fails fast with OverloadedError.
+ *   then probed by one call; one whose connection was refused or reset is skipped after its first
+ *   failure. When every circuit is open the call fails fast with OverloadedError.
  * - Capabilities: `streaming`/`batching` only if every model has them; `local`/`device` of the first.
  * - The composite does not own its models (they may be shared): `dispose()` disposes only the
  *   composite; dispose the members yourself.
@@ -104,7 +107,7 @@ export function fallback<T extends Task>(
   /** The member at `index` failed; the caller's abort or invalid input is not the member's fault. */
   function failed(index: number, error: unknown, context: CallContext): void {
     if (circuits && !context.signal.aborted && defaultShouldFallback(error))
-      circuits[index]!.failed(context.emit);
+      circuits[index]!.failed(context.emit, isConnectionError(error) ? 'connection' : 'other');
   }
 
   /**
