@@ -16,7 +16,7 @@ import { existsSync } from 'node:fs';
 import { createOpenAICompatible } from '@mlkit/core';
 import { loadModel } from '@mlkit/onnx';
 import { createServer } from '@mlkit/server';
-import { type Listening, listen } from '@mlkit/server/node';
+import { closeOnSignals, type Listening, listen } from '@mlkit/server/node';
 import { ensureFixtures, fixturePath } from '../../test/fixtures/paths.ts';
 
 const CURL = '/usr/bin/curl';
@@ -61,6 +61,8 @@ const apiKey = `sk-mlkit-${randomBytes(24).toString('base64url')}`;
 const server = createServer({ models: { iris, 'tiny-bert': bert, 'tiny-gpt': gpt }, apiKeys: [apiKey] });
 const listening: Listening = await listen(server, { port: 0, host: '127.0.0.1' });
 const { url } = listening;
+// Ctrl-C or SIGTERM mid-demo: drain, dispose the models, exit (a second Ctrl-C exits at once).
+const stopHandlingSignals = closeOnSignals(listening, { graceMs: 5_000 });
 console.log(`serving iris, tiny-bert, tiny-gpt on ${url} (API key: generated, not shown)`);
 
 const authorization = { authorization: `Bearer ${apiKey}` };
@@ -164,6 +166,7 @@ try {
 } finally {
   // ---- 4. stop ----------------------------------------------------------------------------------
   section('4. shut down');
+  stopHandlingSignals();
   await listening.close({ graceMs: 5_000 });
   console.log('server closed: requests drained, models disposed');
 }

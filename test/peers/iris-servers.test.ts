@@ -69,7 +69,7 @@ venvDescribe(venvTitle('one classifyIris(modelString) against every iris server'
 
   afterAll(async () => {
     await Promise.all(peers.map((peer) => peer.stop()));
-    await ours?.close({ graceMs: 1000 });
+    await ours?.close({ graceMs: 1000, drainDelayMs: 0 }); // probed readiness; no balancer to wait for
     await repository?.remove();
   }, 30_000);
 

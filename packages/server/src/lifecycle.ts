@@ -9,15 +9,61 @@ export interface RequestScope {
   hold(): Release;
 }
 
+/** A shutdown's steps, in the order they happen (`onEvent` reports each as a `shutdown` phase). */
+export type ShutdownPhase = 'not-ready' | 'draining' | 'aborting' | 'closed';
+
+/** What `Lifecycle.shutdown` needs from the server around the drain. */
+export interface ShutdownSteps {
+  /** How long readiness answers 503 while every other request is still served (0: go on at once). */
+  drainDelayMs: number;
+  /** How long in-flight requests may take once new ones are refused. */
+  graceMs: number;
+  /** New requests are refused from now on: the listener stops accepting connections here. */
+  onStopAccepting?: () => void;
+  /** The abort reason handed to requests still running when `graceMs` is over. */
+  abortReason(): unknown;
+  /** Dispose the models (last: nothing is in flight any more, or it was aborted). */
+  dispose(): Promise<void>;
+  onPhase(phase: ShutdownPhase, inflight: number): void;
+}
+
+/** How long an aborted request may take to notice its signal before shutdown disposes anyway. */
+const ABORT_WAIT_MS = 1000;
+
 /**
- * Counts requests in flight (streams until their last byte) so that shutdown can wait for them,
- * and gives each request one signal that carries every reason to stop.
+ * Where the server is in its life, and the requests in flight (streams until their last byte) so that
+ * shutdown can wait for them; gives each request one signal that carries every reason to stop.
+ *
+ * Phases: serving -> not ready (readiness 503, every other request still served, for the drain
+ * delay) -> stopping (new requests 503, in-flight ones finish) -> closed.
  */
 export class Lifecycle {
-  accepting = true;
+  #phase: 'serving' | 'not-ready' | 'stopping' = 'serving';
+  #probed = false;
   readonly #shutdown = new AbortController();
   #inflight = 0;
   #idle: Array<() => void> = [];
+
+  /** Readiness: false from the first moment of a shutdown. */
+  get ready(): boolean {
+    return this.#phase === 'serving';
+  }
+
+  /** Whether new requests are served: true until the drain delay is over. */
+  get accepting(): boolean {
+    return this.#phase !== 'stopping';
+  }
+
+  /** Readiness as a probe reads it; remembers that something probes, so that a shutdown waits for it to notice. */
+  probeReadiness(): boolean {
+    this.#probed = true;
+    return this.ready;
+  }
+
+  /** Whether a readiness probe has been answered since start. */
+  get probed(): boolean {
+    return this.#probed;
+  }
 
   get inflight(): number {
     return this.#inflight;
@@ -63,8 +109,31 @@ export class Lifecycle {
     return new Promise((resolve) => this.#idle.push(resolve));
   }
 
-  /** Abort everything still in flight with `reason` (shutdown's grace period is over). */
-  abortAll(reason: unknown): void {
-    this.#shutdown.abort(reason);
+  /**
+   * Shut down in the order load balancers expect: readiness 503 at once while requests are still
+   * served for `drainDelayMs`, then new requests refused (the listener closes), in-flight ones
+   * finish within `graceMs` (aborted after it), then the models are disposed. Liveness is never gated.
+   */
+  async shutdown(steps: ShutdownSteps): Promise<void> {
+    this.#phase = 'not-ready';
+    steps.onPhase('not-ready', this.#inflight);
+    if (steps.drainDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, steps.drainDelayMs));
+    this.#phase = 'stopping';
+    steps.onStopAccepting?.();
+    steps.onPhase('draining', this.#inflight);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const graceOver = new Promise<'grace-over'>((resolve) => {
+      timer = setTimeout(() => resolve('grace-over'), steps.graceMs);
+    });
+    const outcome = await Promise.race([this.idle().then(() => 'idle' as const), graceOver]);
+    clearTimeout(timer);
+    if (outcome === 'grace-over') {
+      steps.onPhase('aborting', this.#inflight);
+      this.#shutdown.abort(steps.abortReason());
+      // A model that ignores its signal must not hold shutdown forever.
+      await Promise.race([this.idle(), new Promise((resolve) => setTimeout(resolve, ABORT_WAIT_MS))]);
+    }
+    await steps.dispose();
+    steps.onPhase('closed', this.#inflight);
   }
 }

@@ -52,6 +52,9 @@ export type ServerEvent =
     }
   | { type: 'batch'; model: string; requests: number; items: number }
   | { type: 'error'; route: string; status: number; error: Error; requestId: string }
+  /** `not-ready`: readiness answers 503, requests are still served for `drainDelayMs` (0 when nothing probed readiness). */
+  | { type: 'shutdown'; phase: 'not-ready'; inflight: number; drainDelayMs: number }
+  /** `draining`: new requests are refused and the listener is closed; `aborting`: `graceMs` is over; `closed`: models disposed. */
   | { type: 'shutdown'; phase: 'draining' | 'aborting' | 'closed'; inflight: number };
 
 /** Where the server writes unexpected failures; API keys and bodies are never passed to it. */
@@ -75,6 +78,14 @@ export interface ServerOptions {
   name?: string;
   /** Let browser pages on other origins call the server (CORS). Off by default. */
   cors?: Cors;
+  /**
+   * How long `close()` keeps serving with readiness at 503 before it refuses new requests, so that load
+   * balancers take the replica out first. Applied only when a readiness probe was answered since
+   * start. Default 10_000 ms: haproxy's default checks (inter 2 s, fall 3) need 6 s, GCP's (5 s x 2)
+   * 10 s, Kubernetes endpoint removal a few seconds. Keep `drainDelayMs` + `graceMs` under the
+   * platform's kill deadline (Kubernetes `terminationGracePeriodSeconds`, default 30 s).
+   */
+  drainDelayMs?: number;
   /** Listener for request, batch, error and shutdown events (for logs and tracing). */
   onEvent?: (event: ServerEvent) => void;
   /** Default: `console`. */
@@ -88,9 +99,12 @@ export interface ResolvedOptions {
   batching: z.output<typeof Batching> | false;
   name: string;
   cors: z.output<typeof Cors> | undefined;
+  drainDelayMs: number;
   onEvent: ((event: ServerEvent) => void) | undefined;
   logger: Logger;
 }
+
+const DEFAULT_DRAIN_DELAY_MS = 10_000;
 
 /** Check the options once, at start, with errors that name the option to fix. */
 export function resolveOptions(options: ServerOptions): ResolvedOptions {
@@ -125,6 +139,9 @@ export function resolveOptions(options: ServerOptions): ResolvedOptions {
       options.batching === false ? false : parseInput(Batching, options.batching ?? {}, 'options.batching'),
     name: options.name ?? 'mlkit',
     cors: options.cors === undefined ? undefined : parseInput(Cors, options.cors, 'options.cors'),
+    drainDelayMs:
+      parseInput(z.number().nonnegative().optional(), options.drainDelayMs, 'options.drainDelayMs') ??
+      DEFAULT_DRAIN_DELAY_MS,
     onEvent: options.onEvent,
     logger: options.logger ?? console,
   };

@@ -18,8 +18,19 @@ import { ModelRunner } from './runner.ts';
 
 /** Options of `close()`. */
 export interface CloseOptions {
+  /**
+   * How long readiness answers 503 while every other request is still served, so that load balancers
+   * see the replica leave before it stops accepting. Default: the server's `drainDelayMs` (10_000),
+   * applied only when a readiness probe was answered since start; a server nobody probed closes at once.
+   */
+  drainDelayMs?: number;
   /** How long in-flight requests (streams included) may take to finish before they are aborted. Default 30_000 ms. */
   graceMs?: number;
+  /**
+   * Called when the drain delay is over and new requests are refused: stop the runtime's listener
+   * here (`listen()` closes Node's; on Bun `server.stop()`, on Deno `server.shutdown()`).
+   */
+  onStopAccepting?: () => void;
 }
 
 /** A web-standard HTTP server for mlkit models. */
@@ -27,8 +38,11 @@ export interface MlkitServer {
   /** Answer one request: the handler for Node (`@mlkit/server/node`), Bun, Deno and workers. */
   fetch(request: Request): Promise<Response>;
   /**
-   * Graceful shutdown: refuse new requests (503), let in-flight ones finish (streams included) for
-   * up to `graceMs`, abort what is left, then dispose every model once. Idempotent.
+   * Graceful shutdown in the order load balancers expect: readiness (`/v2/health/ready`,
+   * `/v2/models/{name}/ready`) answers 503 at once while every other request is still served for
+   * `drainDelayMs` (only if readiness was probed since start); then new requests are refused (503),
+   * in-flight ones finish (streams included) for up to `graceMs`, what is left is aborted, and every
+   * model is disposed once. `/v2/health/live` answers 200 throughout. Idempotent.
    */
   close(options?: CloseOptions): Promise<void>;
   /** The Hono app, to mount under another app or to add routes. */
@@ -152,6 +166,9 @@ export function createServer(options: ServerOptions): MlkitServer {
     } catch (error) {
       c.res = errorResponse(c, error);
     } finally {
+      // Draining: each kept-alive connection closes after its answer, so that none is left idle
+      // (and raced by a new request) when the listener closes.
+      if (!lifecycle.ready) c.header('Connection', 'close');
       scope.end(() => {
         const route = routeOf(c);
         const durationMs = performance.now() - startedAt;
@@ -189,7 +206,7 @@ export function createServer(options: ServerOptions): MlkitServer {
       logger.error(`stream failed: ${error.message}`, { error: error.cause });
   };
   openaiRoutes(app, context, reportStreamError);
-  oipRoutes(app, context, () => lifecycle.accepting, packageJson.version);
+  oipRoutes(app, context, () => lifecycle.probeReadiness(), packageJson.version);
   predictRoutes(app, context);
   app.get('/metrics', (c) => {
     // Prometheus asks for OpenMetrics, which carries the latency exemplars (request ids).
@@ -216,38 +233,37 @@ export function createServer(options: ServerOptions): MlkitServer {
     app,
     limits,
     fetch: async (request) => app.fetch(request),
-    close({ graceMs = 30_000 } = {}) {
-      closing ??= (async () => {
-        lifecycle.accepting = false;
-        emit({ type: 'shutdown', phase: 'draining', inflight: lifecycle.inflight });
-        let timer: ReturnType<typeof setTimeout> | undefined;
-        const graceOver = new Promise<'grace-over'>((resolve) => {
-          timer = setTimeout(() => resolve('grace-over'), graceMs);
-        });
-        const outcome = await Promise.race([lifecycle.idle().then(() => 'idle' as const), graceOver]);
-        clearTimeout(timer);
-        if (outcome === 'grace-over') {
-          emit({ type: 'shutdown', phase: 'aborting', inflight: lifecycle.inflight });
-          lifecycle.abortAll(
-            new HttpError(
-              503,
-              `The server shut down before this request finished (grace period ${graceMs} ms)`,
-              {
-                code: 'shutting_down',
-              },
-            ),
-          );
-          // A model that ignores its signal must not hold shutdown forever.
-          await Promise.race([lifecycle.idle(), new Promise((resolve) => setTimeout(resolve, 1000))]);
-        }
-        const models = [...new Set(resolved.models.values())];
-        const results = await Promise.allSettled(models.map((model) => model.dispose()));
-        results.forEach((result, i) => {
-          if (result.status === 'rejected')
-            logger.error(`dispose() of model ${models[i]!.id} failed`, { error: result.reason });
-        });
-        emit({ type: 'shutdown', phase: 'closed', inflight: lifecycle.inflight });
-      })();
+    close({ drainDelayMs = resolved.drainDelayMs, graceMs = 30_000, onStopAccepting } = {}) {
+      if (closing) return closing;
+      // A server nobody probed has no load balancer to wait for (tests, scripts, `./dev demo`).
+      const delayMs = lifecycle.probed ? drainDelayMs : 0;
+      closing = lifecycle.shutdown({
+        drainDelayMs: delayMs,
+        graceMs,
+        onStopAccepting,
+        abortReason: () =>
+          new HttpError(
+            503,
+            `The server shut down before this request finished (grace period ${graceMs} ms)`,
+            {
+              code: 'shutting_down',
+            },
+          ),
+        dispose: async () => {
+          const models = [...new Set(resolved.models.values())];
+          const results = await Promise.allSettled(models.map((model) => model.dispose()));
+          results.forEach((result, i) => {
+            if (result.status === 'rejected')
+              logger.error(`dispose() of model ${models[i]!.id} failed`, { error: result.reason });
+          });
+        },
+        onPhase: (phase, inflight) =>
+          emit(
+            phase === 'not-ready'
+              ? { type: 'shutdown', phase, inflight, drainDelayMs: delayMs }
+              : { type: 'shutdown', phase, inflight },
+          ),
+      });
       return closing;
     },
   };

@@ -75,7 +75,7 @@ describe('graceful shutdown', () => {
     await closed;
     expect(iris.calls.disposed).toBe(1);
     expect(chat.calls.disposed).toBe(1);
-    expect(events).toEqual(['draining', 'closed']);
+    expect(events).toEqual(['not-ready', 'draining', 'closed']);
   });
 
   it('aborts what is still running when the grace period is over', async () => {

@@ -46,7 +46,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await listening?.close({ graceMs: 1000 });
+  // The tests probed readiness; no load balancer to wait for.
+  await listening?.close({ graceMs: 1000, drainDelayMs: 0 });
   await Promise.all(Object.values(direct ?? {}).map((model: Model) => model.dispose()));
 });
 
