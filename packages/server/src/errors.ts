@@ -99,6 +99,54 @@ function fromMlkitError(error: MlkitError): HttpError {
   }
 }
 
+type PathSegment = string | number;
+
+/** `input.tools[1].name` as ['input', 'tools', 1, 'name']. */
+function segmentsOf(path: string): PathSegment[] {
+  return [...path.matchAll(/\[(\d+)\]|([^.[\]]+)/g)].map(([, index, key]) =>
+    index === undefined ? key! : Number(index),
+  );
+}
+
+function pathText(segments: readonly PathSegment[]): string {
+  return segments
+    .map((segment, at) => (typeof segment === 'number' ? `[${segment}]` : at === 0 ? segment : `.${segment}`))
+    .join('');
+}
+
+/**
+ * The failure of running a decoded request, with the task's paths (`input.tools[1].name`, or a
+ * model's bare `responseFormat.schema`) put in the request's terms by the protocol's `requestPathOf`
+ * — in `param`, the issues and the message — so clients see the names they sent.
+ */
+export function inRequestTerms(
+  error: unknown,
+  requestPathOf: (path: readonly PathSegment[]) => PathSegment[],
+): HttpError {
+  const httpError = toHttpError(error);
+  const paths = [httpError.param, ...httpError.issues.map((issue) => issue.path)].filter(
+    (path): path is string => path !== undefined,
+  );
+  if (paths.length === 0) return httpError;
+  const wire = new Map<string, string>();
+  for (const path of paths) {
+    const segments = segmentsOf(path);
+    wire.set(path, pathText(requestPathOf(segments[0] === 'input' ? segments.slice(1) : segments)) || path);
+  }
+  // Longest first, so `input.messages[1].toolCallId` is not read as `input.messages[1]` and a rest.
+  let message = httpError.message;
+  for (const path of [...wire.keys()].sort((a, b) => b.length - a.length)) {
+    message = message.replaceAll(path, wire.get(path)!);
+  }
+  return new HttpError(httpError.status, message, {
+    code: httpError.code,
+    issues: httpError.issues.map((issue) => ({ ...issue, path: wire.get(issue.path)! })),
+    ...(httpError.param !== undefined && { param: wire.get(httpError.param)! }),
+    headers: httpError.headers,
+    cause: httpError.cause ?? error,
+  });
+}
+
 /** Which error shape a path's clients expect. */
 export type Protocol = 'openai' | 'oip' | 'plain';
 

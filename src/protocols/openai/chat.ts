@@ -515,6 +515,69 @@ function decodeRequest(body: ChatCompletionRequest, context: ChatContext): TextG
   };
 }
 
+/** One step of a path into a request or an input: a key, or an array index. */
+export type PathSegment = string | number;
+
+// Task fields whose wire name differs and whose insides keep their names.
+const CHAT_FIELDS: Record<string, string> = {
+  topP: 'top_p',
+  topK: 'top_k',
+  frequencyPenalty: 'frequency_penalty',
+  presencePenalty: 'presence_penalty',
+  logitBias: 'logit_bias',
+  parallelToolCalls: 'parallel_tool_calls',
+};
+
+/** A path inside the task's messages[i] as a path inside the request's messages[i] (decoded one to one). */
+function chatMessagePathOf(
+  message: WireChatMessage | undefined,
+  path: readonly PathSegment[],
+): PathSegment[] {
+  const [field, index, key] = path;
+  if (field === 'toolCallId') return ['tool_call_id'];
+  if (field === 'toolCalls') {
+    if (typeof index !== 'number' || key === undefined) return ['tool_calls', ...path.slice(1)];
+    return ['tool_calls', index, ...(key === 'id' ? ['id'] : ['function', key])];
+  }
+  const part =
+    field === 'content' && Array.isArray(message?.content) ? message.content[index as number] : undefined;
+  // The task's `image` and `mediaType` both come from the part's URL.
+  if (part?.type === 'image_url' && key !== undefined) {
+    return ['content', index!, 'image_url', ...(typeof part.image_url === 'string' ? [] : ['url'])];
+  }
+  return [...path];
+}
+
+/**
+ * Server: where a path into the task's input (`input.` left off), as the task's check or a model
+ * names it, points in the chat request — `tools[1].name` is `tools[1].function.name`,
+ * `messages[2].content[0].image` is `messages[2].content[0].image_url.url` — so a 400's `param`
+ * names a field the client sent.
+ */
+export function chatRequestPathOf(body: ChatCompletionRequest, path: readonly PathSegment[]): PathSegment[] {
+  const [field, index, key] = path;
+  switch (field) {
+    case 'messages':
+      if (typeof index !== 'number') return ['messages'];
+      return ['messages', index, ...chatMessagePathOf(body.messages[index], path.slice(2))];
+    case 'tools':
+      if (typeof index !== 'number' || key === undefined) return [...path];
+      return ['tools', index, 'function', ...path.slice(2)];
+    case 'toolChoice':
+      return index === 'tool' ? ['tool_choice', 'function', 'name'] : ['tool_choice'];
+    case 'responseFormat':
+      if (index === undefined || index === 'type') return ['response_format', ...path.slice(1)];
+      return ['response_format', 'json_schema', ...path.slice(1)];
+    case 'maxTokens':
+      return [body.max_completion_tokens != null ? 'max_completion_tokens' : 'max_tokens'];
+    case 'stop':
+      // Empty stops are dropped on the way in, so the task's indexes are not the request's.
+      return ['stop'];
+    default:
+      return field === undefined ? [] : [CHAT_FIELDS[field] ?? field, ...path.slice(1)];
+  }
+}
+
 // --- Responses, both directions -----------------------------------------------------------------
 
 /** Server: the task's output as a `chat.completion`. */

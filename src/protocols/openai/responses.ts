@@ -20,6 +20,7 @@ import type {
 } from '../../tasks/text-generation.ts';
 import type { Usage } from '../../tasks/usage.ts';
 import { parseInput } from '../../validate.ts';
+import type { PathSegment } from './chat.ts';
 import { unsupported, type WireFailure } from './errors.ts';
 import {
   ResponseFunctionCallItem,
@@ -326,6 +327,79 @@ export function toResponsesInput(
     ...(tools && body.parallel_tool_calls != null && { parallelToolCalls: body.parallel_tool_calls }),
     ...(responseFormat && { responseFormat }),
   };
+}
+
+// --- Request: the task's paths in the request's terms ----------------------------------------------
+
+/** Where one of the task's messages came from: its item (or `instructions`, `input`), and the items of its tool calls. */
+interface MessageSource {
+  at: PathSegment[];
+  calls: number[];
+}
+
+/** The source of each of the task's messages, in `toResponsesInput`'s order (function calls join the assistant turn before them). */
+function messageSourcesOf(body: ResponsesRequest): MessageSource[] {
+  const sources: MessageSource[] = body.instructions ? [{ at: ['instructions'], calls: [] }] : [];
+  if (typeof body.input === 'string') return [...sources, { at: ['input'], calls: [] }];
+  let assistantLast = false;
+  body.input.forEach((item, index) => {
+    if (item.type === 'function_call') {
+      if (assistantLast) sources.at(-1)!.calls.push(index);
+      else sources.push({ at: ['input', index], calls: [index] });
+      assistantLast = true;
+    } else {
+      sources.push({ at: ['input', index], calls: [] });
+      assistantLast = item.type !== 'function_call_output' && ROLES[item.role ?? ''] === 'assistant';
+    }
+  });
+  return sources;
+}
+
+function messagePathOf(body: ResponsesRequest, index: number, path: readonly PathSegment[]): PathSegment[] {
+  const source = messageSourcesOf(body)[index];
+  if (!source) return ['input'];
+  const [field, position, key] = path;
+  if (field === 'toolCalls' && typeof position === 'number' && source.calls[position] !== undefined) {
+    const call: PathSegment[] = ['input', source.calls[position]];
+    if (key === undefined) return call;
+    return [...call, key === 'id' ? 'call_id' : key];
+  }
+  if (source.at.length === 1) return source.at;
+  if (field === 'toolCallId') return [...source.at, 'call_id'];
+  const item = Array.isArray(body.input) ? body.input[source.at[1] as number] : undefined;
+  if (field === 'content' && item?.type === 'function_call_output') return [...source.at, 'output'];
+  if (field === 'content' && typeof position === 'number' && key !== undefined) {
+    const part = Array.isArray(item?.content) ? item.content[position] : undefined;
+    // The task's `image` and `mediaType` both come from the part's image_url.
+    if (part?.type === 'input_image') return [...source.at, 'content', position, 'image_url'];
+  }
+  return [...source.at, ...path];
+}
+
+/**
+ * Where a path into the task's input (`input.` left off), as the task's check or a model names
+ * it, points in the Responses request — `messages[3].toolCallId` is the item's `input[4].call_id`,
+ * `responseFormat.schema` is `text.format.schema` — so a 400's `param` names a field the client sent.
+ */
+export function responsesRequestPathOf(body: ResponsesRequest, path: readonly PathSegment[]): PathSegment[] {
+  const [field, index] = path;
+  switch (field) {
+    case 'messages':
+      return typeof index === 'number' ? messagePathOf(body, index, path.slice(2)) : ['input'];
+    case 'toolChoice':
+      return index === 'tool' ? ['tool_choice', 'name'] : ['tool_choice'];
+    case 'responseFormat':
+      return ['text', 'format', ...path.slice(1)];
+    case 'maxTokens':
+      return ['max_output_tokens'];
+    case 'topP':
+      return ['top_p'];
+    case 'parallelToolCalls':
+      return ['parallel_tool_calls'];
+    default:
+      // tools (name, description, parameters) and temperature keep their names.
+      return [...path];
+  }
 }
 
 // --- Response ------------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ import {
 import type { Context } from 'hono';
 import type { z } from 'zod';
 import type { App, AppEnv, ServerContext } from '../context.ts';
-import { type HttpError, toHttpError } from '../errors.ts';
+import { type HttpError, inRequestTerms, toHttpError } from '../errors.ts';
 import { type SseEvent, sseResponse } from '../sse.ts';
 
 const {
@@ -37,6 +37,17 @@ export function openaiRoutes(
     reportStreamError(httpError);
     return httpError;
   };
+  // The task's check and the model name the task's input (`input.tools[1].name`); the client is
+  // told the field of its request, before the 200 and in a stream's error event alike.
+  type RequestPathOf = Parameters<typeof inRequestTerms>[1];
+  const inTermsOf =
+    (requestPathOf: RequestPathOf) =>
+    <T>(work: Promise<T>): Promise<T> =>
+      work.catch((error: unknown) => {
+        throw inRequestTerms(error, requestPathOf);
+      });
+  const failureIn = (requestPathOf: RequestPathOf) => (error: unknown) =>
+    failureOf(inRequestTerms(error, requestPathOf));
   // The request stays in flight (shutdown waits for it) until its stream ends or the client leaves.
   const streamed = (
     scope: { hold(): () => void },
@@ -80,17 +91,19 @@ export function openaiRoutes(
       meta: openaiWire.newCompletionMeta(body.model),
     };
     const input = chatCompletions.decodeRequest(body, wire);
+    const requestPathOf: RequestPathOf = (path) => openaiWire.chatRequestPathOf(body, path);
+    const inTerms = inTermsOf(requestPathOf);
     const scope = c.get('scope');
     if (!body.stream) {
-      const output = await runner.run<TextGenerationOutput>(input, scope.signal);
+      const output = await inTerms(runner.run<TextGenerationOutput>(input, scope.signal));
       return c.json(chatCompletions.encodeResponse(output, wire));
     }
-    const stream = await runner.stream<TextGenerationTask>(input, scope.signal);
+    const stream = await inTerms(runner.stream<TextGenerationTask>(input, scope.signal));
     const includeUsage = body.stream_options?.include_usage === true;
     return streamed(
       scope,
       stream,
-      openaiWire.chatCompletionChunks(stream, wire.meta, includeUsage, failureOf),
+      openaiWire.chatCompletionChunks(stream, wire.meta, includeUsage, failureIn(requestPathOf)),
     );
   });
 
@@ -118,13 +131,15 @@ export function openaiRoutes(
     const { body, runner } = await request(c, ResponsesRequest, 'text-generation', 'responses');
     const input = openaiWire.toResponsesInput(body, { capabilities: runner.model.capabilities });
     const meta = openaiWire.newResponseMeta(body);
+    const requestPathOf: RequestPathOf = (path) => openaiWire.responsesRequestPathOf(body, path);
+    const inTerms = inTermsOf(requestPathOf);
     const scope = c.get('scope');
     if (!body.stream) {
-      const output = await runner.run<TextGenerationOutput>(input, scope.signal);
+      const output = await inTerms(runner.run<TextGenerationOutput>(input, scope.signal));
       return c.json(openaiWire.toResponse(output, meta));
     }
-    const stream = await runner.stream<TextGenerationTask>(input, scope.signal);
-    return streamed(scope, stream, openaiWire.responseEvents(stream, meta, failureOf));
+    const stream = await inTerms(runner.stream<TextGenerationTask>(input, scope.signal));
+    return streamed(scope, stream, openaiWire.responseEvents(stream, meta, failureIn(requestPathOf)));
   });
 
   app.post('/v1/embeddings', async (c) => {
