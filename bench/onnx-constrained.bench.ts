@@ -3,7 +3,8 @@
 // prompt and number of tokens unconstrained (maxTokens = the constrained run's token count), on the
 // tiny-gpt-tools fixture (GPT-2 with a KV cache, 514 tokens, a chat template). One process, sequential calls,
 // alternating rounds, medians. Then the mask alone: GrammarMatcher.allowed + accept (and applyMask) timed over
-// the very token sequence the constrained run generated, on a fresh grammar and on one whose masks are cached.
+// the very token sequence the constrained run generated, on a fresh grammar and on one whose masks are cached;
+// and the same document on a synthetic 32k-token ByteLevel vocabulary, to show the mask at a real model's size.
 //
 // The decoder is tiny (2 layers, 32 wide), so a model step costs little and the mask's share is as large as
 // it gets; on a real model the step dominates.
@@ -13,6 +14,7 @@ import {
   applyMask,
   compileGrammar,
   GrammarMatcher,
+  type TokenVocabulary,
   vocabularyOf,
 } from '../packages/onnx/src/generation/constrained/index.ts';
 import { loadModel } from '../packages/onnx/src/index.node.ts';
@@ -118,29 +120,71 @@ const last = Array.from({ length: vocabulary.size }, (_, id) => id).find(
 if (last === undefined) throw new Error('cannot tell the last generated token from the text');
 generated.push(last);
 
-const logitsRow = new Float32Array(config.vocab_size);
-/** ms per step of one pass of a matcher over the sequence (`withMask`: applyMask on a logits row too). */
-function maskPass(compiled: ReturnType<typeof compileGrammar>, withMask: boolean): number {
+/** ms per step of one pass of a matcher over `sequence` (`withMask`: applyMask on a logits row too). */
+function maskPass(
+  compiled: ReturnType<typeof compileGrammar>,
+  sequence: readonly number[],
+  withMask: boolean,
+): number {
+  const logitsRow = new Float32Array(compiled.vocabulary.size);
   const matcher = new GrammarMatcher(compiled);
   const started = performance.now();
-  for (const [step, token] of generated.entries()) {
+  for (const [step, token] of sequence.entries()) {
     const mask = matcher.allowed(constrainedInput.maxTokens - step);
     if (withMask) applyMask(logitsRow.fill(0), mask);
     matcher.accept(token);
   }
   const ms = performance.now() - started;
   if (!matcher.finished) throw new Error('the matcher did not finish on the generated sequence');
-  return ms / generated.length;
+  return ms / sequence.length;
 }
-// A fresh grammar each time (grammars are cached per vocabulary, so a new vocabulary object): every state
-// and mask is computed on the way, as on the first call with a schema.
-const cold = Array.from({ length: 5 }, () =>
-  maskPass(compileGrammar({ type: 'json', schema }, readVocabulary()), false),
-);
-const warmGrammar = compileGrammar({ type: 'json', schema }, vocabulary);
-for (let i = 0; i < 20; i++) maskPass(warmGrammar, false);
-const warm = Array.from({ length: 200 }, () => maskPass(warmGrammar, false));
-const warmWithApply = Array.from({ length: 200 }, () => maskPass(warmGrammar, true));
+
+/**
+ * Medians of ms per step: on fresh grammars (cached per vocabulary object, so a new one each time: every
+ * state and mask computed on the way, as on the first call with a schema), then on one grammar whose
+ * masks are cached, without and with applyMask.
+ */
+function maskCosts(readVocab: () => TokenVocabulary, sequence: readonly number[]) {
+  const cold = Array.from({ length: 5 }, () =>
+    maskPass(compileGrammar({ type: 'json', schema }, readVocab()), sequence, false),
+  );
+  const grammar = compileGrammar({ type: 'json', schema }, readVocab());
+  for (let i = 0; i < 20; i++) maskPass(grammar, sequence, false);
+  const warm = Array.from({ length: 100 }, () => maskPass(grammar, sequence, false));
+  const withApply = Array.from({ length: 100 }, () => maskPass(grammar, sequence, true));
+  return { cold: median(cold), warm: median(warm), withApply: median(withApply) };
+}
+const small = maskCosts(readVocabulary, generated);
+
+// The same document on a 32k-token ByteLevel vocabulary (a real model's size), tokenized greedily: at each
+// step the longest token that the mask allows and that continues the document's bytes.
+const bigJson = syntheticByteLevelVocabulary(32_000);
+const readBig = () => vocabularyOf(bigJson, { eosIds: [31_999], vocabSize: 32_000 });
+const bigSequence: number[] = [];
+{
+  const big = readBig();
+  const matcher = new GrammarMatcher(compileGrammar({ type: 'json', schema }, big));
+  let at = 0;
+  while (at < textBytes.length) {
+    const mask = matcher.allowed(constrainedInput.maxTokens - bigSequence.length);
+    let best = -1;
+    let bestLength = 0;
+    for (let id = 0; id < big.size; id++) {
+      if (!((mask[id >>> 5]! >>> (id & 31)) & 1)) continue;
+      const bytes = big.bytesOf(id);
+      if (!bytes || bytes.length <= bestLength || at + bytes.length > textBytes.length) continue;
+      if (bytes.every((byte, k) => byte === textBytes[at + k])) {
+        best = id;
+        bestLength = bytes.length;
+      }
+    }
+    if (best < 0) throw new Error('the 32k vocabulary cannot spell the document');
+    matcher.accept(best);
+    bigSequence.push(best);
+    at += bestLength;
+  }
+}
+const large = maskCosts(readBig, bigSequence);
 await model.dispose();
 
 const ratio = measured.ours.median / measured.peer.median;
@@ -153,7 +197,51 @@ console.log(
   `${measured.peer.median.toFixed(0).padStart(8)} tokens/s`,
 );
 console.log(`ratio                               ${ratio.toFixed(2).padStart(8)}`);
-console.log(
-  `mask per step over the ${generated.length} generated tokens (allowed + accept): ${median(cold).toFixed(4)} ms on a fresh grammar, ${median(warm).toFixed(4)} ms with masks cached, ${median(warmWithApply).toFixed(4)} ms with applyMask too`,
-);
+for (const [label, costs, steps] of [
+  [`tiny-gpt-tools (${config.vocab_size} tokens)`, small, generated.length],
+  ['synthetic ByteLevel (32k tokens)', large, bigSequence.length],
+] as const) {
+  console.log(
+    `mask per step, ${label}, the document in ${steps} tokens (allowed + accept): ${costs.cold.toFixed(4)} ms on a fresh grammar, ${costs.warm.toFixed(4)} ms with masks cached, ${costs.withApply.toFixed(4)} ms with applyMask too`,
+  );
+}
 console.log(resultLine('onnx.constrained', measured.ours.median, measured.peer.median, 'tokens/s', 0.7));
+
+/**
+ * A ByteLevel BPE tokenizer.json: the 256 byte tokens plus random byte strings of 1-8 bytes, mostly ASCII
+ * as real vocabularies are (built as packages/onnx/test/constrained-corpus.test.ts builds its own).
+ */
+function syntheticByteLevelVocabulary(size: number) {
+  let seed = 7;
+  const random = () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const byteToChar: string[] = [];
+  let shifted = 0;
+  for (let b = 0; b < 256; b++) {
+    const printable = (b >= 0x21 && b <= 0x7e) || (b >= 0xa1 && b <= 0xac) || (b >= 0xae && b <= 0xff);
+    byteToChar.push(String.fromCharCode(printable ? b : 256 + shifted++));
+  }
+  const vocab: Record<string, number> = {};
+  let id = 0;
+  for (let b = 0; b < 256; b++) vocab[byteToChar[b]!] = id++;
+  const ascii = ' abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789{}[]":,._-\n';
+  while (id < size - 1) {
+    const length = 1 + Math.floor(random() * 8);
+    let token = '';
+    for (let i = 0; i < length; i++) {
+      const byte =
+        random() < 0.85 ? ascii.charCodeAt(Math.floor(random() * ascii.length)) : Math.floor(random() * 256);
+      token += byteToChar[byte];
+    }
+    if (!(token in vocab)) vocab[token] = id++;
+  }
+  return {
+    model: { type: 'BPE', vocab, merges: [] },
+    added_tokens: [{ id: size - 1, content: '<|endoftext|>', special: true }],
+    decoder: { type: 'ByteLevel' },
+  };
+}
