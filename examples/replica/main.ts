@@ -20,7 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { createModelFromConfig, InvalidInputError, type Model, type ModelConfigInput } from '@mlkit/core';
 import '@mlkit/onnx'; // registers the onnx: scheme
 import { createServer } from '@mlkit/server';
-import { listen } from '@mlkit/server/node';
+import { closeOnSignals, listen } from '@mlkit/server/node';
 
 const fixtures = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'test', 'fixtures', 'models');
 
@@ -72,18 +72,9 @@ const models: Record<string, Model> = {};
 for (const [name, entry] of Object.entries(config)) models[name] = await createModelFromConfig(entry);
 
 const server = createServer({ models });
-// TEMP until listen() reads PORT/HOST itself (helper A).
-const listening = await listen(server, {
-  port: Number(process.env.PORT ?? 8080),
-  host: process.env.HOST ?? '127.0.0.1',
-});
-const closeOptions = {
+const listening = await listen(server); // PORT and HOST, else 8080 and 127.0.0.1
+closeOnSignals(listening, {
   ...(drainDelayMs === undefined ? {} : { drainDelayMs }),
   ...(graceMs === undefined ? {} : { graceMs }),
-};
-for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-  process.once(signal, () => {
-    void listening.close(closeOptions).then(() => process.exit(0));
-  });
-}
+});
 console.log(JSON.stringify({ listening: listening.url, port: listening.port, models: Object.keys(models) }));

@@ -46,6 +46,8 @@ export interface ReplicaSettings {
   drainDelayMs: number;
   /** MLKIT_GRACE_MS of the replica. */
   graceMs: number;
+  /** More environment variables (MLKIT_CONFIG, ...). */
+  env?: Record<string, string>;
 }
 
 /**
@@ -61,6 +63,7 @@ export async function startReplica(port: number, settings: ReplicaSettings): Pro
       HOST: '127.0.0.1',
       MLKIT_DRAIN_DELAY_MS: String(settings.drainDelayMs),
       MLKIT_GRACE_MS: String(settings.graceMs),
+      ...settings.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
