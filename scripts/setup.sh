@@ -65,7 +65,7 @@ fi
 
 # The load-balancer drill (test/e2e/load-balancer-drill.test.ts) puts haproxy in front of three replicas.
 # Without it the drill skips, saying so in its name; under CI=true a haproxy that cannot be installed fails setup.
-if $want_haproxy && ! command -v haproxy >/dev/null 2>&1; then
+if $want_haproxy && ! command -v haproxy >/dev/null 2>&1 && [ ! -x /usr/sbin/haproxy ]; then
   if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
     echo "mlkit setup: installing Debian haproxy for the load-balancer drill" >&2
     DEBIAN_FRONTEND=noninteractive apt-get update -qq
