@@ -133,6 +133,14 @@ describe.skipIf(!haproxy && !inCi)(title, () => {
     };
   }
 
+  it('a request id sent through haproxy comes back from the replica that answered', async () => {
+    const response = await fetch(`${balancer.url}/v2/health/live`, {
+      headers: { 'x-request-id': 'drill-42' },
+    });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('x-request-id')).toBe('drill-42');
+  });
+
   it('a rolling restart (SIGTERM, drain, start again) loses no call with the balancer retry and the client retry off', async () => {
     await balancer.waitUntil(names(), 'UP');
     let clientRetries = 0;
