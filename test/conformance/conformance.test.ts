@@ -21,7 +21,7 @@ runConformance('in-memory text generation with tools, json answers and no images
   task: textGeneration,
   create: async () => {
     const { model, calls } = toolModel();
-    return { model, backendCalls: calls };
+    return { model, backendCalls: () => calls.run + calls.stream };
   },
   inputs: [{ prompt: 'one two three', temperature: 0 }],
 });
@@ -30,7 +30,7 @@ runConformance('in-memory text generation with toolChoice required and a zod res
   task: textGeneration,
   create: async () => {
     const { model, calls } = toolModel();
-    return { model, backendCalls: calls };
+    return { model, backendCalls: () => calls.run + calls.stream };
   },
   inputs: [{ prompt: 'one two three', temperature: 0 }],
   toolInput: {

@@ -8,7 +8,7 @@ import { type Listening, listen } from '@mlkit/server/node';
 import { generateObject, generateText, isStepCount, Output, streamText, tool } from 'ai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { toolModel } from './tool-model.ts';
+import { toolModel } from '../../../test/conformance/tool-model.ts';
 
 const API_KEY = 'sk-tools-ai-sdk-0123456789';
 const question = 'weather in Paris';

@@ -6,7 +6,7 @@ import OpenAI from 'openai';
 import { zodFunction, zodResponseFormat, zodTextFormat } from 'openai/helpers/zod';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { toolModel } from './tool-model.ts';
+import { toolModel } from '../../../test/conformance/tool-model.ts';
 
 const API_KEY = 'sk-tools-openai-sdk-0123456789';
 const question = 'weather in Paris';

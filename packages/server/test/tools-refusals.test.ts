@@ -3,8 +3,8 @@
 // that breaks the request's schema, and never a 500.
 import { createServer } from '@mlkit/server';
 import { describe, expect, it, vi } from 'vitest';
+import { toolModel } from '../../../test/conformance/tool-model.ts';
 import { fakeChatModel, postJson } from './fakes.ts';
-import { toolModel } from './tool-model.ts';
 
 function setup() {
   const logger = { error: vi.fn(), warn: vi.fn() };

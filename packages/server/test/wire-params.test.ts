@@ -13,7 +13,7 @@ import { createServer } from '@mlkit/server';
 import { type Listening, listen } from '@mlkit/server/node';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { toolModel } from './tool-model.ts';
+import { toolModel } from '../../../test/conformance/tool-model.ts';
 
 const API_KEY = 'sk-wire-params-0123456789';
 const pngDataUrl =
