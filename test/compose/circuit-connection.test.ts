@@ -2,7 +2,6 @@
 // member's circuit after its first failure, so later calls skip it until the cool-down's probe.
 // Real sockets on 127.0.0.1; a fake clock (Date only) for the cool-down; counts, no wall-clock asserts.
 import type { ServerResponse } from 'node:http';
-import { type AddressInfo, createServer } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Circuit } from '../../src/compose/circuit.ts';
 import {
@@ -13,6 +12,7 @@ import {
   type TextGenerationTask,
 } from '../../src/index.ts';
 import { type LoopbackServer, loopback } from '../http/support.ts';
+import { deadPort } from '../support/dead-port.ts';
 import { echoModel } from '../support/echo-model.ts';
 import { collect } from './models.ts';
 
@@ -28,15 +28,6 @@ afterEach(async () => {
   await server?.close();
   server = undefined;
 });
-
-/** A port on 127.0.0.1 that was listened on and closed again: connecting to it is refused. */
-async function deadPort(): Promise<number> {
-  const listener = createServer();
-  await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
-  const { port } = listener.address() as AddressInfo;
-  await new Promise<void>((resolve) => listener.close(() => resolve()));
-  return port;
-}
 
 /** An OpenAI-compatible model at `baseURL` (2 retries, 1 ms backoff) that counts its attempts. */
 function remote(baseURL: string) {

@@ -1,7 +1,6 @@
 // Connection errors (refused, reset, closed before any response) are retried at once on a fresh
 // connection, then with the backoff; real sockets on 127.0.0.1, no msw.
 import type { ServerResponse } from 'node:http';
-import { type AddressInfo, createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { NetworkError } from '../../src/errors.ts';
 import {
@@ -11,6 +10,7 @@ import {
   isConnectionError,
   type TransportOptions,
 } from '../../src/http/index.ts';
+import { deadPort } from '../support/dead-port.ts';
 import { anyObject, collect, eventLog, failure, type LoopbackServer, loopback, until } from './support.ts';
 
 let server: LoopbackServer | undefined;
@@ -18,15 +18,6 @@ afterEach(async () => {
   await server?.close();
   server = undefined;
 });
-
-/** A port on 127.0.0.1 that was listened on and closed again: connecting to it is refused. */
-async function deadPort(): Promise<number> {
-  const listener = createServer();
-  await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
-  const { port } = listener.address() as AddressInfo;
-  await new Promise<void>((resolve) => listener.close(() => resolve()));
-  return port;
-}
 
 /** A transport with a 4 ms backoff and no jitter, counting the fetches it makes (one per attempt). */
 function transport(baseURL: string, options: Partial<TransportOptions> = {}) {
