@@ -18,7 +18,8 @@ import {
   vocabularyOf,
 } from '../packages/onnx/src/generation/constrained/index.ts';
 import { loadModel } from '../packages/onnx/src/index.node.ts';
-import { ensureFixtures, fixturePath, repoRoot } from '../test/fixtures/paths.ts';
+import { schemaCorpus, syntheticByteLevelTokenizer } from '../packages/onnx/test/constrained-walk.ts';
+import { ensureFixtures, fixturePath } from '../test/fixtures/paths.ts';
 import { alternate, median, resultLine } from './measure.ts';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 120);
@@ -30,11 +31,7 @@ const MESSAGES = [{ role: 'user' as const, content: 'Give the user as JSON.' }];
 
 ensureFixtures();
 const folder = fixturePath('tiny-gpt-tools');
-const corpus = JSON.parse(readFileSync(`${repoRoot}/test/fixtures/json-schemas/corpus.json`, 'utf8')) as {
-  name: string;
-  schema: Record<string, unknown>;
-}[];
-const schema = corpus.find((entry) => entry.name === SCHEMA_NAME)!.schema;
+const schema = schemaCorpus().find((entry) => entry.name === SCHEMA_NAME)!.schema;
 
 // The token ids the decoder is fed: with a KV cache every step after the first feeds the previous token.
 const fed: number[][] = [];
@@ -158,7 +155,7 @@ const small = maskCosts(readVocabulary, generated);
 
 // The same document on a 32k-token ByteLevel vocabulary (a real model's size), tokenized greedily: at each
 // step the longest token that the mask allows and that continues the document's bytes.
-const bigJson = syntheticByteLevelVocabulary(32_000);
+const bigJson = syntheticByteLevelTokenizer(32_000);
 const readBig = () => vocabularyOf(bigJson, { eosIds: [31_999], vocabSize: 32_000 });
 const bigSequence: number[] = [];
 {
@@ -206,42 +203,3 @@ for (const [label, costs, steps] of [
   );
 }
 console.log(resultLine('onnx.constrained', measured.ours.median, measured.peer.median, 'tokens/s', 0.7));
-
-/**
- * A ByteLevel BPE tokenizer.json: the 256 byte tokens plus random byte strings of 1-8 bytes, mostly ASCII
- * as real vocabularies are (built as packages/onnx/test/constrained-corpus.test.ts builds its own).
- */
-function syntheticByteLevelVocabulary(size: number) {
-  let seed = 7;
-  const random = () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const byteToChar: string[] = [];
-  let shifted = 0;
-  for (let b = 0; b < 256; b++) {
-    const printable = (b >= 0x21 && b <= 0x7e) || (b >= 0xa1 && b <= 0xac) || (b >= 0xae && b <= 0xff);
-    byteToChar.push(String.fromCharCode(printable ? b : 256 + shifted++));
-  }
-  const vocab: Record<string, number> = {};
-  let id = 0;
-  for (let b = 0; b < 256; b++) vocab[byteToChar[b]!] = id++;
-  const ascii = ' abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789{}[]":,._-\n';
-  while (id < size - 1) {
-    const length = 1 + Math.floor(random() * 8);
-    let token = '';
-    for (let i = 0; i < length; i++) {
-      const byte =
-        random() < 0.85 ? ascii.charCodeAt(Math.floor(random() * ascii.length)) : Math.floor(random() * 256);
-      token += byteToChar[byte];
-    }
-    if (!(token in vocab)) vocab[token] = id++;
-  }
-  return {
-    model: { type: 'BPE', vocab, merges: [] },
-    added_tokens: [{ id: size - 1, content: '<|endoftext|>', special: true }],
-    decoder: { type: 'ByteLevel' },
-  };
-}

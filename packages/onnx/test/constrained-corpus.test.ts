@@ -1,7 +1,14 @@
 import { checkAgainstSchema } from '@mlkit/core';
 import { describe, expect, it } from 'vitest';
-import { compileGrammar, GrammarMatcher, vocabularyOf } from '../src/generation/constrained/index.ts';
-import { randomChoice, schemaCorpus, seeded, tinyGptVocabulary, walk } from './constrained-walk.ts';
+import { compileGrammar, GrammarMatcher } from '../src/generation/constrained/index.ts';
+import {
+  randomChoice,
+  schemaCorpus,
+  seeded,
+  syntheticByteLevelVocabulary,
+  tinyGptVocabulary,
+  walk,
+} from './constrained-walk.ts';
 
 const vocabulary = tinyGptVocabulary();
 const corpus = schemaCorpus();
@@ -114,38 +121,3 @@ describe('per-step cost (printed, not asserted)', () => {
     }
   });
 });
-
-/** A ByteLevel BPE tokenizer.json: the 256 byte tokens plus random byte strings of 1-8 bytes, mostly ASCII as real vocabularies are. */
-function syntheticByteLevelVocabulary(size: number, random: () => number) {
-  const byteToChar = gpt2ByteToChar();
-  const vocab: Record<string, number> = {};
-  let id = 0;
-  for (let b = 0; b < 256; b++) vocab[byteToChar[b]!] = id++;
-  const ascii = ' abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789{}[]":,._-\n';
-  while (id < size - 1) {
-    const length = 1 + Math.floor(random() * 8);
-    let token = '';
-    for (let i = 0; i < length; i++) {
-      const byte =
-        random() < 0.85 ? ascii.charCodeAt(Math.floor(random() * ascii.length)) : Math.floor(random() * 256);
-      token += byteToChar[byte];
-    }
-    if (!(token in vocab)) vocab[token] = id++;
-  }
-  const json = {
-    model: { type: 'BPE', vocab, merges: [] },
-    added_tokens: [{ id: size - 1, content: '<|endoftext|>', special: true }],
-    decoder: { type: 'ByteLevel' },
-  };
-  return vocabularyOf(json, { eosIds: [size - 1], vocabSize: size });
-}
-
-function gpt2ByteToChar(): string[] {
-  const out: string[] = new Array(256);
-  let shifted = 0;
-  for (let b = 0; b < 256; b++) {
-    const printable = (b >= 0x21 && b <= 0x7e) || (b >= 0xa1 && b <= 0xac) || (b >= 0xae && b <= 0xff);
-    out[b] = String.fromCharCode(printable ? b : 256 + shifted++);
-  }
-  return out;
-}

@@ -18,6 +18,49 @@ export function tinyGptVocabulary(): TokenVocabulary {
   return vocabularyOf(json, { eosIds: [TINY_GPT_EOS], vocabSize: 512 });
 }
 
+/**
+ * A ByteLevel BPE tokenizer.json of `size` tokens: the 256 byte tokens, then random byte strings of 1-8
+ * bytes, mostly ASCII as real vocabularies are, and `<|endoftext|>` last.
+ */
+export function syntheticByteLevelTokenizer(size: number, random: () => number = seeded(7)) {
+  const byteToChar = gpt2ByteToChar();
+  const vocab: Record<string, number> = {};
+  let id = 0;
+  for (let b = 0; b < 256; b++) vocab[byteToChar[b]!] = id++;
+  const ascii = ' abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789{}[]":,._-\n';
+  while (id < size - 1) {
+    const length = 1 + Math.floor(random() * 8);
+    let token = '';
+    for (let i = 0; i < length; i++) {
+      const byte =
+        random() < 0.85 ? ascii.charCodeAt(Math.floor(random() * ascii.length)) : Math.floor(random() * 256);
+      token += byteToChar[byte];
+    }
+    if (!(token in vocab)) vocab[token] = id++;
+  }
+  return {
+    model: { type: 'BPE', vocab, merges: [] },
+    added_tokens: [{ id: size - 1, content: '<|endoftext|>', special: true }],
+    decoder: { type: 'ByteLevel' },
+  };
+}
+
+/** {@link syntheticByteLevelTokenizer}'s vocabulary (EOS its last id). */
+export function syntheticByteLevelVocabulary(size: number, random?: () => number): TokenVocabulary {
+  return vocabularyOf(syntheticByteLevelTokenizer(size, random), { eosIds: [size - 1], vocabSize: size });
+}
+
+/** GPT-2's byte-to-character map: printable bytes as themselves, the others shifted past U+0100. */
+function gpt2ByteToChar(): string[] {
+  const out: string[] = new Array(256);
+  let shifted = 0;
+  for (let b = 0; b < 256; b++) {
+    const printable = (b >= 0x21 && b <= 0x7e) || (b >= 0xa1 && b <= 0xac) || (b >= 0xae && b <= 0xff);
+    out[b] = String.fromCharCode(printable ? b : 256 + shifted++);
+  }
+  return out;
+}
+
 /** The schema corpus: `{ name, schema }` entries. */
 export function schemaCorpus(): { name: string; schema: Record<string, unknown> }[] {
   return JSON.parse(readFileSync(fixture('json-schemas/corpus.json'), 'utf8'));
