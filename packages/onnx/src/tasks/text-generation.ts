@@ -430,6 +430,16 @@ export function textGenerationTask({
         }
       }
     };
+    /** Cuts `text` at the first stop sequence past what was emitted and ends there; false when none. */
+    const cutAtStop = (): boolean => {
+      const stopAt = stops.length ? scanner.find(text, emitted) : -1;
+      if (stopAt < 0) return false;
+      text = text.slice(0, stopAt);
+      finishReason = 'stop';
+      rawFinishReason = 'stop_sequence';
+      stopped = true;
+      return true;
+    };
 
     while (outputTokens < maxTokens && sequence.length < contextLength) {
       throwIfAborted(signal);
@@ -473,14 +483,7 @@ export function textGenerationTask({
             const cut = at >= 0 ? at : text.length;
             const after = at >= 0 ? text.slice(at + tools.format.trigger.length) : '';
             text = text.slice(0, cut);
-            const stopAt = stops.length ? scanner.find(text, emitted) : -1;
-            if (stopAt >= 0) {
-              text = text.slice(0, stopAt);
-              finishReason = 'stop';
-              rawFinishReason = 'stop_sequence';
-              stopped = true;
-              break;
-            }
+            if (cutAtStop()) break;
             if (text.length > emitted) yield { type: 'text-delta', text: text.slice(emitted) };
             emitted = text.length;
             calls = new ToolCallScanner(tools.format);
@@ -490,16 +493,7 @@ export function textGenerationTask({
             continue;
           }
         }
-        if (!matcher) {
-          const stopAt = stops.length ? scanner.find(text, emitted) : -1;
-          if (stopAt >= 0) {
-            text = text.slice(0, stopAt);
-            finishReason = 'stop';
-            rawFinishReason = 'stop_sequence';
-            stopped = true;
-            break;
-          }
-        }
+        if (!matcher && cutAtStop()) break;
         const safe = matcher ? text.length : holdBack.safeLength(text);
         if (safe > emitted) {
           yield { type: 'text-delta', text: text.slice(emitted, safe) };
@@ -520,12 +514,7 @@ export function textGenerationTask({
       if (calls) yield* callChunks(rest);
       else {
         text += rest;
-        const stopAt = stops.length && !matcher ? scanner.find(text, emitted) : -1;
-        if (stopAt >= 0) {
-          text = text.slice(0, stopAt);
-          finishReason = 'stop';
-          rawFinishReason = 'stop_sequence';
-        }
+        if (!matcher) cutAtStop();
       }
     }
     if (tools && !calls && tools.format.name === 'llama3-json') {
