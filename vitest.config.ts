@@ -8,10 +8,13 @@ export default defineConfig({
   resolve: {
     alias: [
       { find: /^@mlkit\/core\/http$/, replacement: here('./src/http/index.ts') },
+      { find: /^@mlkit\/core\/otel$/, replacement: here('./src/otel/index.ts') },
+      { find: /^@mlkit\/core\/testing$/, replacement: here('./src/testing/index.ts') },
       { find: /^@mlkit\/core$/, replacement: here('./src/index.ts') },
       { find: /^@mlkit\/onnx$/, replacement: here('./packages/onnx/src/index.node.ts') },
       { find: /^@mlkit\/server\/node$/, replacement: here('./packages/server/src/node.ts') },
       { find: /^@mlkit\/server$/, replacement: here('./packages/server/src/index.ts') },
+      { find: /^@mlkit\/ai-sdk$/, replacement: here('./packages/ai-sdk/src/index.ts') },
     ],
   },
   test: {
