@@ -156,13 +156,33 @@ function toolResultOf(item: ResponseInputItem, at: string): ChatMessage {
   return { role: 'tool', toolCallId: result.call_id, content };
 }
 
+/** Where one of the task's messages came from: its item (or `instructions`, `input`), and the items of its tool calls. */
+interface MessageSource {
+  at: PathSegment[];
+  calls: number[];
+}
+
 /**
- * The input items as chat turns. A function_call item joins the assistant turn before it (the
- * message and the calls of one earlier response, replayed), so consecutive calls are one turn.
+ * The request's turns as the task's messages, each with where it came from: `instructions` lead as
+ * a system message; a function_call item joins the assistant turn before it (the message and the
+ * calls of one earlier response, replayed), so consecutive calls are one turn.
  */
-function messagesOf(items: ResponseInputItem[], capabilities: ModelCapabilities): ChatMessage[] {
+function turnsOf(
+  body: ResponsesRequest,
+  capabilities: ModelCapabilities,
+): { messages: ChatMessage[]; sources: MessageSource[] } {
   const messages: ChatMessage[] = [];
-  items.forEach((item, index) => {
+  const sources: MessageSource[] = [];
+  const add = (message: ChatMessage, at: PathSegment[], calls: number[] = []) => {
+    messages.push(message);
+    sources.push({ at, calls });
+  };
+  if (body.instructions) add({ role: 'system', content: body.instructions }, ['instructions']);
+  if (typeof body.input === 'string') {
+    add({ role: 'user', content: body.input }, ['input']);
+    return { messages, sources };
+  }
+  body.input.forEach((item, index) => {
     const at = `input[${index}]`;
     // The AI SDK replays an earlier reply as a reference to it unless the call sets store: false.
     if (item.type === 'item_reference') {
@@ -180,13 +200,17 @@ function messagesOf(items: ResponseInputItem[], capabilities: ModelCapabilities)
         arguments: argumentsOf(call.arguments, at),
       };
       const last = messages.at(-1);
-      if (last?.role === 'assistant') last.toolCalls = [...(last.toolCalls ?? []), toolCall];
-      else messages.push({ role: 'assistant', content: '', toolCalls: [toolCall] });
+      if (last?.role === 'assistant') {
+        last.toolCalls = [...(last.toolCalls ?? []), toolCall];
+        sources.at(-1)!.calls.push(index);
+      } else {
+        add({ role: 'assistant', content: '', toolCalls: [toolCall] }, ['input', index], [index]);
+      }
     } else if (item.type === 'function_call_output') {
       requireTools(capabilities, at, item.type);
-      messages.push(toolResultOf(item, at));
+      add(toolResultOf(item, at), ['input', index]);
     } else if (item.type === undefined || item.type === 'message') {
-      messages.push(messageOf(item, at, capabilities));
+      add(messageOf(item, at, capabilities), ['input', index]);
     } else {
       throw unsupported(
         `${at} is a "${item.type}" item; this server takes message${capabilities.tools ? ', function_call and function_call_output' : ''} items only`,
@@ -194,7 +218,7 @@ function messagesOf(items: ResponseInputItem[], capabilities: ModelCapabilities)
       );
     }
   });
-  return messages;
+  return { messages, sources };
 }
 
 // --- Request: tools, tool_choice, text.format ----------------------------------------------------
@@ -312,13 +336,8 @@ export function toResponsesInput(
   const tools = toolsOf(body, capabilities);
   const toolChoice = toolChoiceOf(body, tools);
   const responseFormat = responseFormatOf(body, capabilities);
-  const messages: ChatMessage[] =
-    typeof body.input === 'string'
-      ? [{ role: 'user', content: body.input }]
-      : messagesOf(body.input, capabilities);
-  if (body.instructions) messages.unshift({ role: 'system', content: body.instructions });
   return {
-    messages,
+    messages: turnsOf(body, capabilities).messages,
     ...(body.max_output_tokens != null && { maxTokens: body.max_output_tokens }),
     ...(body.temperature != null && { temperature: body.temperature }),
     ...(body.top_p != null && { topP: body.top_p }),
@@ -331,32 +350,14 @@ export function toResponsesInput(
 
 // --- Request: the task's paths in the request's terms ----------------------------------------------
 
-/** Where one of the task's messages came from: its item (or `instructions`, `input`), and the items of its tool calls. */
-interface MessageSource {
-  at: PathSegment[];
-  calls: number[];
-}
-
-/** The source of each of the task's messages, in `toResponsesInput`'s order (function calls join the assistant turn before them). */
-function messageSourcesOf(body: ResponsesRequest): MessageSource[] {
-  const sources: MessageSource[] = body.instructions ? [{ at: ['instructions'], calls: [] }] : [];
-  if (typeof body.input === 'string') return [...sources, { at: ['input'], calls: [] }];
-  let assistantLast = false;
-  body.input.forEach((item, index) => {
-    if (item.type === 'function_call') {
-      if (assistantLast) sources.at(-1)!.calls.push(index);
-      else sources.push({ at: ['input', index], calls: [index] });
-      assistantLast = true;
-    } else {
-      sources.push({ at: ['input', index], calls: [] });
-      assistantLast = item.type !== 'function_call_output' && ROLES[item.role ?? ''] === 'assistant';
-    }
-  });
-  return sources;
-}
+/**
+ * What every model reads, for finding where a message came from: the body passed `toResponsesInput`
+ * already, and what the model honours changes which items are refused, never how they group.
+ */
+const EVERY_CAPABILITY: ModelCapabilities = { tools: true, jsonSchema: true, images: true };
 
 function messagePathOf(body: ResponsesRequest, index: number, path: readonly PathSegment[]): PathSegment[] {
-  const source = messageSourcesOf(body)[index];
+  const source = turnsOf(body, EVERY_CAPABILITY).sources[index];
   if (!source) return ['input'];
   const [field, position, key] = path;
   if (field === 'toolCalls' && typeof position === 'number' && source.calls[position] !== undefined) {
