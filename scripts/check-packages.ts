@@ -124,6 +124,27 @@ console.log('ok   packed tarballs import in plain Node ESM:', ${JSON.stringify(O
   );
   console.log(run('node', ['check.mjs'], app).trim());
 
+  // @mlkit/core/testing from the tarball: test/external-provider's provider passes the suite under
+  // node:test (typechecked first), and the main entry's files never load the suite.
+  for (const file of ['provider.ts', 'conformance.node.ts']) {
+    writeFileSync(join(app, file), readFileSync(join(root, 'test', 'external-provider', file)));
+  }
+  const types = ['--typeRoots', join(root, 'node_modules', '@types'), '--types', 'node'];
+  const strict = ['--strict', '--noEmit', '--skipLibCheck', '--allowImportingTsExtensions'];
+  run(
+    bin('tsc'),
+    [...strict, '--module', 'nodenext', '--target', 'es2023', ...types, 'conformance.node.ts'],
+    app,
+  );
+  run('node', ['conformance.node.ts'], app);
+  const coreDist = join(app, 'node_modules', '@mlkit', 'core', 'dist');
+  for (const file of readdirSync(coreDist).filter((name) => name.endsWith('.js'))) {
+    if (readFileSync(join(coreDist, file), 'utf8').includes('ConformanceError')) {
+      throw new Error(`dist/${file} holds the conformance suite: @mlkit/core's main entry would load it`);
+    }
+  }
+  console.log('ok   an external provider passes @mlkit/core/testing from the packed tarball (node:test)');
+
   // The README's top snippet, unchanged, against the packed packages.
   writeFileSync(join(app, 'readme.ts'), readmeSnippet());
   writeFileSync(
