@@ -6,7 +6,6 @@ export default defineConfig({
     index: 'src/index.ts',
     'http/index': 'src/http/index.ts',
     'otel/index': 'src/otel/index.ts',
-    'otel/index': 'src/otel/index.ts',
     'testing/index': 'src/testing/index.ts',
   },
   format: ['esm'],

@@ -9,7 +9,6 @@ export default defineConfig({
     alias: [
       { find: /^@mlkit\/core\/http$/, replacement: here('./src/http/index.ts') },
       { find: /^@mlkit\/core\/otel$/, replacement: here('./src/otel/index.ts') },
-      { find: /^@mlkit\/core\/otel$/, replacement: here('./src/otel/index.ts') },
       { find: /^@mlkit\/core\/testing$/, replacement: here('./src/testing/index.ts') },
       { find: /^@mlkit\/core$/, replacement: here('./src/index.ts') },
       { find: /^@mlkit\/onnx$/, replacement: here('./packages/onnx/src/index.node.ts') },
