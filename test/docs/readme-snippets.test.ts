@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { extractSnippets, formatSnippetError, readSnippets, typecheckSnippets } from './snippets.ts';
 
-const readmes = ['README.md', 'packages/onnx/README.md', 'packages/server/README.md'];
+const readmes = [
+  'README.md',
+  'packages/onnx/README.md',
+  'packages/server/README.md',
+  'packages/cli/README.md',
+];
 
 describe('README snippets', () => {
   it('every README has ts blocks to check', () => {
