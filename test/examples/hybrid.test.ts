@@ -63,7 +63,7 @@ describe('examples/hybrid: hosted first, local fallback, sensitive inputs local,
     expect(example.stdout).toMatch(
       /model\s+calls\s+failed\s+input tokens\s+output tokens\s+compute s\s+cost USD\s+USD per call/,
     );
-    expect(example.stdout).toMatch(/^hosted\s+3\s+2\s+\d+\s+\d+\s/m);
+    expect(example.stdout).toMatch(/^hosted\s+3\s+1\s+\d+\s+\d+\s/m);
     expect(example.stdout).toMatch(/^local\s+\d+\s+0\s+\d+\s+\d+\s/m);
     expect(result.rows.map((row) => row.name)).toEqual(['hosted', 'local']);
   });
@@ -102,9 +102,11 @@ describe('examples/hybrid: hosted first, local fallback, sensitive inputs local,
   });
 
   it('falls back to the local model when the hosted one is down, then opens its circuit', () => {
-    expect(result.events.fallback).toBe(2);
+    // The hosted server's connections fail (not its answers), so its circuit opens at the first failure,
+    // not after failureThreshold: one fallback, then every later call skips it.
+    expect(result.events.fallback).toBe(1);
     expect(result.events['circuit-open']).toBe(1);
-    expect(result.events['circuit-skip']).toBeGreaterThanOrEqual(1);
-    expect(hosted.failedCalls).toBe(2);
+    expect(result.events['circuit-skip']).toBeGreaterThanOrEqual(2);
+    expect(hosted.failedCalls).toBe(1);
   });
 });
