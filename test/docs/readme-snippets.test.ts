@@ -6,6 +6,7 @@ const readmes = [
   'packages/onnx/README.md',
   'packages/server/README.md',
   'packages/cli/README.md',
+  'packages/ai-sdk/README.md',
 ];
 
 describe('README snippets', () => {
