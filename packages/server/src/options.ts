@@ -1,4 +1,5 @@
 import { InvalidInputError, isModel, type Model, parseInput } from '@mlkit/core';
+import type { Tracer } from '@opentelemetry/api';
 import { z } from 'zod';
 import { Cors } from './cors.ts';
 
@@ -90,6 +91,11 @@ export interface ServerOptions {
   onEvent?: (event: ServerEvent) => void;
   /** Default: `console`. */
   logger?: Logger;
+  /**
+   * Trace every request with this OpenTelemetry tracer: a SERVER span per request (`http.*`
+   * attributes, `mlkit.request_id`), ended with the answer or its stream. Off without one.
+   */
+  tracer?: Tracer;
 }
 
 export interface ResolvedOptions {

@@ -12,6 +12,7 @@ import { Gauge, ServerMetrics } from './metrics.ts';
 import { oipRoutes } from './oip/routes.ts';
 import { openaiRoutes } from './openai/routes.ts';
 import { type ResolvedOptions, resolveOptions, type ServerEvent, type ServerOptions } from './options.ts';
+import { requestTracing } from './otel.ts';
 import { predictRoutes } from './predict.ts';
 import { requestIdMiddleware } from './request-id.ts';
 import { ModelRunner } from './runner.ts';
@@ -143,6 +144,8 @@ export function createServer(options: ServerOptions): MlkitServer {
 
   // Outermost: every answer carries the request id, a preflight's and a shutdown 503 too.
   app.use('*', requestIdMiddleware(logger));
+  // Inside it, so that the span reads the request id; outside the rest, so that it sees every answer.
+  if (options.tracer) app.use('*', requestTracing(options.tracer));
   // Then: a preflight carries no API key and must not meet auth, shutdown or method checks.
   if (resolved.cors) app.use('*', corsMiddleware(resolved.cors));
 
