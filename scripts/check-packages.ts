@@ -118,11 +118,15 @@ if (missing.length) throw new Error('@mlkit/core is missing exports: ' + missing
 if (typeof http.createTransport !== 'function') throw new Error('@mlkit/core/http lacks createTransport');
 const error = new core.InvalidInputError('x');
 if (!(error instanceof core.MlkitError) || error.code !== 'invalid_input') throw new Error('error hierarchy broken');
-for (const name of ${JSON.stringify(Object.keys(tarballs).filter((n) => n !== '@mlkit/core'))}) await import(name);
+for (const name of ${JSON.stringify(Object.keys(tarballs).filter((n) => n !== '@mlkit/core' && n !== '@mlkit/cli'))}) await import(name); // @mlkit/cli: a bin, checked below
 console.log('ok   packed tarballs import in plain Node ESM:', ${JSON.stringify(Object.keys(tarballs).join(', '))});
 `,
   );
   console.log(run('node', ['check.mjs'], app).trim());
+  // The CLI as a user runs it from the packed tarball: npx finds the installed `mlkit` bin.
+  if (!run('npx', ['--no', '--', 'mlkit', '--help'], app).includes('compare'))
+    throw new Error('npx mlkit --help lacks compare');
+  console.log('ok   npx mlkit --help from the packed @mlkit/cli');
 
   // @mlkit/core/testing from the tarball: test/external-provider's provider passes the suite under
   // node:test (typechecked first), and the main entry's files never load the suite.
@@ -188,6 +192,27 @@ process.once('SIGTERM', () => close().then(() => process.exit(0)));
     MLKIT_BASE_URL: `${started.url}/v1`,
     MLKIT_API_KEY: apiKey,
   });
+  // `npx mlkit compare` of the local model against the same model behind the server prints its table.
+  writeFileSync(
+    join(app, 'prompts.jsonl'),
+    '{"prompt": "Hello", "maxTokens": 4, "temperature": 0}\n{"prompt": "Hi", "maxTokens": 4, "temperature": 0}\n',
+  );
+  const env = { ...process.env, MLKIT_BASE_URL: `${started.url}/v1`, MLKIT_API_KEY: apiKey };
+  const args = [
+    '--no',
+    '--',
+    'mlkit',
+    'compare',
+    `local=onnx:${modelDir}`,
+    'hosted=openai-compatible:tiny-gpt',
+  ];
+  const table = execFileSync('npx', [...args, '--data', 'prompts.jsonl'], {
+    cwd: app,
+    env,
+    encoding: 'utf8',
+  });
+  if (!/^hosted +2 +0 .* 1 \(2\)$/m.test(table)) throw new Error(`npx mlkit compare printed:\n${table}`);
+  console.log('ok   npx mlkit compare of onnx: and openai-compatible: printed its table');
 } catch (error) {
   failed = true;
   console.error(error);
