@@ -31,7 +31,9 @@ export interface Task<
 
 /** The checks of a task's outputs against its input (see `Task.check`); each returns what the caller gets. */
 export interface TaskCheck<Input, Output, Chunk> {
+  /** The output of a run as the caller gets it, or a typed error (InvalidOutputError) when it breaks the input's rules. */
   output(input: Input, output: Output): Output;
+  /** A stream's chunks as the caller gets them, each checked as it passes. */
   stream(input: Input, chunks: AsyncIterable<Chunk>): AsyncIterable<Chunk>;
 }
 

@@ -60,6 +60,7 @@ const WireToolCallDelta = z.object({
   type: z.string().nullish(),
   function: z.object({ name: z.string().nullish(), arguments: z.string().nullish() }).nullish(),
 });
+/** A piece of a streamed tool call (see the schema). */
 export type WireToolCallDelta = z.infer<typeof WireToolCallDelta>;
 
 /** One `data:` event of a streamed chat completion. `choices` is empty in the final usage chunk. */
