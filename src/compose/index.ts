@@ -1,4 +1,5 @@
 /** Composition: models made of other models, with the same Model interface. */
+export { agreementOf } from './agreement.ts';
 export {
   type CacheEntry,
   type CacheOptions,

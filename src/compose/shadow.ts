@@ -2,7 +2,7 @@ import { defineModel } from '../define-model.ts';
 import { InvalidInputError } from '../errors.ts';
 import type { Model } from '../model.ts';
 import type { ChunkOf, InputOf, OutputOf, ParsedInputOf, Task } from '../tasks/task.ts';
-import { canonicalJson } from './cache.ts';
+import { agreementOf } from './agreement.ts';
 import { commonTask, memberOptions } from './members.ts';
 
 /** One side of a shadowed call: how long it took, what it cost (when metered), and its error if any. */
@@ -42,60 +42,6 @@ export interface ShadowOptions<T extends Task = Task> {
   id?: string;
   /** The task's definition; needed only for a custom task. */
   task?: T;
-}
-
-/** Mean cosine similarity of pairs of vectors. */
-function meanCosine(a: readonly Float32Array[], b: readonly Float32Array[]): number {
-  let sum = 0;
-  for (let index = 0; index < a.length; index++) {
-    const x = a[index]!;
-    const y = b[index];
-    if (!y || y.length !== x.length) continue;
-    let dot = 0;
-    let xx = 0;
-    let yy = 0;
-    for (let i = 0; i < x.length; i++) {
-      dot += x[i]! * y[i]!;
-      xx += x[i]! * x[i]!;
-      yy += y[i]! * y[i]!;
-    }
-    sum += xx === 0 || yy === 0 ? 0 : dot / Math.sqrt(xx * yy);
-  }
-  return a.length === 0 ? 0 : sum / Math.max(a.length, b.length);
-}
-
-/** The built-in agreement of two outputs of `taskName`, or undefined. */
-function agreementOf(taskName: string, primary: unknown, candidate: unknown): number | undefined {
-  if (taskName === 'classification') {
-    const a = (primary as OutputOf<Task<'classification'>> & { predictions: { label: string }[] })
-      .predictions;
-    const b = (candidate as { predictions: { label: string }[] }).predictions;
-    const same = a.filter((prediction, index) => prediction.label === b[index]?.label).length;
-    return same / Math.max(a.length, b.length, 1);
-  }
-  if (taskName === 'text-generation') {
-    return canonicalJson(answerOf(primary)) === canonicalJson(answerOf(candidate)) ? 1 : 0;
-  }
-  if (taskName === 'embedding') {
-    return meanCosine(
-      (primary as { embeddings: Float32Array[] }).embeddings,
-      (candidate as { embeddings: Float32Array[] }).embeddings,
-    );
-  }
-  return undefined;
-}
-
-type GeneratedAnswer = {
-  text: string;
-  toolCalls?: { id: string; name: string; arguments: unknown }[];
-  object?: unknown;
-};
-
-/** What two text generations must share to agree: the calls (name, arguments), else the object, else the text. */
-function answerOf(output: unknown): unknown {
-  const { text, toolCalls, object } = output as GeneratedAnswer;
-  if (toolCalls?.length) return toolCalls.map((call) => ({ name: call.name, arguments: call.arguments }));
-  return object !== undefined ? { object } : { text };
 }
 
 type Settled<O> = { output?: O; side: ShadowSide };
