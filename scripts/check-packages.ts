@@ -95,6 +95,9 @@ try {
   const ortVersion = JSON.parse(
     readFileSync(join(root, 'node_modules', 'onnxruntime-node', 'package.json'), 'utf8'),
   ).version as string;
+  // ai at the version this repository tests @mlkit/ai-sdk with.
+  const aiVersion = JSON.parse(readFileSync(join(root, 'node_modules', 'ai', 'package.json'), 'utf8'))
+    .version as string;
   run(
     'npm',
     [
@@ -105,6 +108,7 @@ try {
       '--prefer-offline',
       ...Object.values(tarballs),
       `onnxruntime-node@${ortVersion}`,
+      `ai@${aiVersion}`,
     ],
     app,
   );
@@ -172,6 +176,21 @@ console.log('ok   packed tarballs import in plain Node ESM:', ${JSON.stringify(O
   ensureFixtures();
   const modelDir = fixturePath('tiny-gpt');
   runSnippet(app, `MLKIT_MODEL=onnx:${modelDir}`, { MLKIT_MODEL: `onnx:${modelDir}` });
+
+  // The packed @mlkit/ai-sdk in the real ai: generateText on the local ONNX model answers.
+  writeFileSync(
+    join(app, 'ai-sdk.mjs'),
+    `import { fromMlkit } from '@mlkit/ai-sdk';
+import { loadModel } from '@mlkit/onnx';
+import { generateText } from 'ai';
+const local = await loadModel(process.argv[2], { task: 'text-generation' });
+const { text, finishReason } = await generateText({ model: fromMlkit(local), prompt: 'Hello', maxOutputTokens: 8 });
+if (!text) throw new Error('generateText({ model: fromMlkit(local) }) gave no text (' + finishReason + ')');
+console.log('ok   generateText({ model: fromMlkit(local) }) from the packed @mlkit/ai-sdk answered', JSON.stringify(text.slice(0, 20)));
+await local.dispose();
+`,
+  );
+  console.log(run('node', ['ai-sdk.mjs', modelDir], app).trim());
 
   writeFileSync(
     join(app, 'serve.mjs'),

@@ -13,6 +13,7 @@ import {
   type ModelEvent,
   meter,
   RateLimitError,
+  UnsupportedError,
 } from '@mlkit/core';
 import { embedMany, generateText, isStepCount, Output, streamText, tool } from 'ai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -177,6 +178,45 @@ describe('toMlkit on @ai-sdk/openai-compatible', () => {
       name: 'get_weather',
       arguments: sampledWeather,
     });
+  });
+
+  it('sends image parts, assistant tool calls and tool results as the provider writes them', async () => {
+    await toMlkit(aiSdk.chatModel('echo')).run({
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'weather here?' },
+            { type: 'image', image: 'https://example.com/sky.png' },
+          ],
+        },
+        {
+          role: 'assistant',
+          content: '',
+          toolCalls: [{ id: 'call_1', name: 'get_weather', arguments: { city: 'Paris' } }],
+        },
+        { role: 'tool', toolCallId: 'call_1', content: '{"forecast":"sunny"}' },
+      ],
+      tools: [{ name: 'get_weather', parameters: z.object({ city: z.string() }) }],
+      toolChoice: 'none',
+    });
+    const messages = server.stats.last!.body.messages;
+    expect(messages[0].content).toContainEqual({
+      type: 'image_url',
+      image_url: { url: 'https://example.com/sky.png' },
+    });
+    expect(messages[1].tool_calls).toEqual([
+      { id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } },
+    ]);
+    expect(messages[2]).toEqual({ role: 'tool', tool_call_id: 'call_1', content: '{"forecast":"sunny"}' });
+  });
+
+  it('refuses logitBias, which no AI SDK call option carries, naming it', async () => {
+    const error = await toMlkit(aiSdk.chatModel('echo'))
+      .run({ prompt: 'hi', logitBias: { 42: -100 } })
+      .catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(UnsupportedError);
+    expect(error).toMatchObject({ param: 'logitBias' });
   });
 
   it('responseFormat json gives the checked object', async () => {
