@@ -10,7 +10,7 @@ export type ProgressEvent = z.infer<typeof ProgressEvent>;
 export const DType = z.enum(['fp32', 'fp16', 'q8', 'int8', 'uint8', 'q4', 'q4f16', 'bnb4']);
 export type DType = z.infer<typeof DType>;
 
-export const LoadOptions = z.object({
+export const LoadOptions = z.strictObject({
   /** The task to run; inferred from config.json and the model's outputs when omitted. */
   task: z.enum(Object.keys(tasks) as [keyof typeof tasks, ...(keyof typeof tasks)[]]).optional(),
   /** `auto`: WebGPU when an adapter exists (browser), else WASM (browser) or CPU (Node). */

@@ -482,3 +482,11 @@ describe('devices and session options in Node', () => {
     expect(sessions).toHaveLength(0);
   });
 });
+
+describe('load options', () => {
+  it('refuses an option loadModel does not know, naming it (generation settings go in the input)', async () => {
+    await expect(
+      loadModel(fixture('tiny-gpt'), { task: 'text-generation', maxTokens: 5 } as never),
+    ).rejects.toThrow(/options: unknown key "maxTokens"/);
+  });
+});
