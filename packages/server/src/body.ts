@@ -93,13 +93,7 @@ export async function readBytes(
       try {
         return await readLimited(body, maxBodyBytes, signal);
       } catch (error) {
-        if (
-          error instanceof HttpError ||
-          signal.aborted ||
-          request.signal.aborted ||
-          isConnectionError(error)
-        )
-          throw error;
+        if (error instanceof HttpError || signal.aborted || isConnectionError(error)) throw error;
         throw new HttpError(
           400,
           `The request body is not valid ${encoding} data: ${(error as Error).message}`,
@@ -120,7 +114,7 @@ export async function readBytes(
     if (!request.body) throw new HttpError(400, 'The request needs a JSON body', { code: 'invalid_json' });
     return await readLimited(request.body, maxBodyBytes, signal);
   } catch (error) {
-    throw readFailure(error, request, signal, limits);
+    throw readFailure(error, signal, limits);
   }
 }
 
@@ -182,7 +176,7 @@ function jsonDepth(text: string, limit: number): number {
 }
 
 /** Why a body read stopped, as the status the client (or the log) should see. */
-function readFailure(error: unknown, request: Request, signal: AbortSignal, limits: BodyLimits): unknown {
+function readFailure(error: unknown, signal: AbortSignal, limits: BodyLimits): unknown {
   if (error instanceof HttpError) return error;
   if (signal.aborted) {
     const reason: unknown = signal.reason;
@@ -195,8 +189,9 @@ function readFailure(error: unknown, request: Request, signal: AbortSignal, limi
       );
     }
   }
-  // The connection broke mid-body (Node's adapter errors the stream, or aborts the request's signal).
-  if (signal.aborted || request.signal.aborted || isConnectionError(error)) {
+  // The connection broke mid-body (Node's adapter errors the stream, or aborts the request's signal,
+  // which `signal` follows; request.signal itself is not read: see clientGone in server.ts).
+  if (signal.aborted || isConnectionError(error)) {
     return new HttpError(499, 'The client closed the request while sending its body', {
       code: 'client_closed',
       cause: error,

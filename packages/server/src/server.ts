@@ -36,8 +36,12 @@ export interface CloseOptions {
 
 /** A web-standard HTTP server for mlkit models. */
 export interface MlkitServer {
-  /** Answer one request: the handler for Node (`@mlkit/server/node`), Bun, Deno and workers. */
-  fetch(request: Request): Promise<Response>;
+  /**
+   * Answer one request: the handler for Node (`@mlkit/server/node`), Bun, Deno and workers. Pass the
+   * runtime's second argument on (`Deno.serve(server.fetch)` does): from Deno's handler info the
+   * server learns that a client left without reading `request.signal`, which makes Deno warn.
+   */
+  fetch(request: Request, info?: unknown): Promise<Response>;
   /**
    * Graceful shutdown in the order load balancers expect: readiness (`/v2/health/ready`,
    * `/v2/models/{name}/ready`) answers 503 at once while every other request is still served for
@@ -151,7 +155,7 @@ export function createServer(options: ServerOptions): MlkitServer {
 
   app.use('*', async (c, next) => {
     const startedAt = performance.now();
-    const scope = lifecycle.open(c.req.raw.signal, limits.requestTimeoutMs);
+    const scope = lifecycle.open(clientGone(c.req.raw, c.env), limits.requestTimeoutMs);
     c.set('scope', scope);
     try {
       if (!lifecycle.accepting && c.req.path !== '/v2/health/live') {
@@ -235,7 +239,7 @@ export function createServer(options: ServerOptions): MlkitServer {
   return {
     app,
     limits,
-    fetch: async (request) => app.fetch(request),
+    fetch: async (request, info) => app.fetch(request, info),
     close({ drainDelayMs = resolved.drainDelayMs, graceMs = 30_000, onStopAccepting } = {}) {
       if (closing) return closing;
       // A server nobody probed has no load balancer to wait for (tests, scripts, `./dev demo`).
@@ -270,4 +274,19 @@ export function createServer(options: ServerOptions): MlkitServer {
       return closing;
     },
   };
+}
+
+/**
+ * A signal that fires when the client is gone before its answer was delivered. Deno.serve hands the
+ * handler an info object whose `completed` promise rejects when the answer could not be sent; there
+ * that is used, because reading `request.signal` under Deno 2's default (legacy) abort makes Deno
+ * abort it after every successful answer too and print "request.signal aborts on successful
+ * responses". Elsewhere (Node's adapter, Bun, workers) `request.signal` fires only when the client leaves.
+ */
+function clientGone(request: Request, info: unknown): AbortSignal {
+  const completed = (info as { completed?: unknown } | null | undefined)?.completed;
+  if (!(completed instanceof Promise)) return request.signal;
+  const controller = new AbortController();
+  completed.catch((reason: unknown) => controller.abort(reason));
+  return controller.signal;
 }
