@@ -1,5 +1,5 @@
 /** Models by configuration: a composed setup (fallback, route, cache, limit, meter) from JSON. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { cache } from './compose/cache.ts';
 import { fallback } from './compose/fallback.ts';
 import { limit } from './compose/limit.ts';

@@ -1,5 +1,6 @@
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import { InvalidInputError, type InvalidInputIssue } from './errors.ts';
+import { safeParse } from './zod.ts';
 
 type Issue = z.core.$ZodIssue;
 
@@ -43,16 +44,16 @@ function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
 }
 
 /** A hand-written parser for well-formed input: the schema's output, or undefined to leave it to zod. */
-export type FastParse<S extends z.ZodType> = (value: unknown) => z.output<S> | undefined;
+export type FastParse<S extends z.core.$ZodType> = (value: unknown) => z.output<S> | undefined;
 
-const fastParsers = new WeakMap<z.ZodType, FastParse<z.ZodType>>();
+const fastParsers = new WeakMap<z.core.$ZodType, FastParse<z.core.$ZodType>>();
 
 /**
  * Give `schema` a fast path for `parseInput`. `parse` must return exactly what `schema.parse` would
  * (defaults applied, unknown keys stripped) for every value it accepts, and undefined for anything it
  * is not sure of: zod then parses it, so every error (and its message) still comes from the schema.
  */
-export function withFastParse<S extends z.ZodType>(schema: S, parse: FastParse<S>): S {
+export function withFastParse<S extends z.core.$ZodType>(schema: S, parse: FastParse<S>): S {
   fastParsers.set(schema, parse);
   return schema;
 }
@@ -62,10 +63,14 @@ export function withFastParse<S extends z.ZodType>(schema: S, parse: FastParse<S
  * what was expected and what was given, e.g.
  * `input.messages[0].role: expected one of "system"|"user"|"assistant" (got "bot")`.
  */
-export function parseInput<S extends z.ZodType>(schema: S, value: unknown, root = 'input'): z.output<S> {
+export function parseInput<S extends z.core.$ZodType>(
+  schema: S,
+  value: unknown,
+  root = 'input',
+): z.output<S> {
   const fast = fastParsers.get(schema)?.(value);
   if (fast !== undefined) return fast as z.output<S>;
-  const result = schema.safeParse(value);
+  const result = safeParse(schema, value);
   if (result.success) return result.data;
   const issues: InvalidInputIssue[] = flatten(result.error.issues).map((issue) => {
     const given = issue.code === 'unrecognized_keys' ? '' : ` (got ${describe(valueAt(value, issue.path))})`;

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { type CallContext, defineModel } from '../define-model.ts';
 import { InvalidInputError } from '../errors.ts';
 import type { Model } from '../model.ts';

@@ -1,5 +1,4 @@
-import { isNetworkError as isKyNetworkError } from 'ky';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { abortErrorOf } from '../abort.ts';
 import {
   AuthenticationError,
@@ -15,6 +14,7 @@ import {
   ResponseValidationError,
   ServerError,
 } from '../errors.ts';
+import { safeParse } from '../zod.ts';
 import { readLimitedText } from './body.ts';
 import { markBeforeResponse, parseRetryAfter } from './retry.ts';
 
@@ -22,14 +22,14 @@ import { markBeforeResponse, parseRetryAfter } from './retry.ts';
 const OpenAIErrorBody = z.object({
   error: z.object({
     message: z.string(),
-    type: z.string().nullish(),
-    param: z.string().nullish(),
-    code: z.union([z.string(), z.number()]).nullish(),
+    type: z.nullish(z.string()),
+    param: z.nullish(z.string()),
+    code: z.nullish(z.union([z.string(), z.number()])),
   }),
 });
 const Issues = z.array(z.object({ path: z.string(), message: z.string() }));
 /** OIP v2 (Triton, KServe), TF Serving, and `@mlkit/server`'s plain `{error, code, issues}`. */
-const StringErrorBody = z.object({ error: z.string(), issues: Issues.optional() });
+const StringErrorBody = z.object({ error: z.string(), issues: z.optional(Issues) });
 /**
  * FastAPI: a string, or pydantic's validation issues with their location in the request
  * (`["body", "data", 0, 1]`, https://fastapi.tiangolo.com/tutorial/handling-errors/).
@@ -37,7 +37,7 @@ const StringErrorBody = z.object({ error: z.string(), issues: Issues.optional() 
 const FastApiErrorBody = z.object({
   detail: z.union([
     z.string(),
-    z.array(z.object({ loc: z.array(z.union([z.string(), z.number()])).optional(), msg: z.string() })),
+    z.array(z.object({ loc: z.optional(z.array(z.union([z.string(), z.number()]))), msg: z.string() })),
   ]),
 });
 
@@ -49,8 +49,8 @@ function locationPath(loc: readonly (string | number)[] | undefined): string {
 /** Older vLLM (`{object: "error", message, type, code}`) and most others. */
 const MessageErrorBody = z.object({
   message: z.string(),
-  type: z.string().nullish(),
-  code: z.union([z.string(), z.number()]).nullish(),
+  type: z.nullish(z.string()),
+  code: z.nullish(z.union([z.string(), z.number()])),
 });
 
 /** What an error response says, whichever server sent it. */
@@ -173,7 +173,7 @@ function describe(error: unknown): string {
 }
 
 function isNetworkFailure(error: unknown): boolean {
-  if (isKyNetworkError(error) || error instanceof TypeError) return true; // fetch rejects with TypeError
+  if (error instanceof TypeError) return true; // fetch rejects with TypeError
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === 'string' && /^(E[A-Z]+|UND_ERR)/.test(code); // custom fetch implementations
 }
@@ -192,10 +192,8 @@ export function toTransportError(
   if (signal.aborted) return abortErrorOf(signal);
   if (isMlkitError(error)) return error;
   if (!isNetworkFailure(error)) return error;
-  // ky's NetworkError holds the Request (and its auth header): keep only what it wraps.
-  const cause = isKyNetworkError(error) ? error.cause : error;
-  const message = `Network error talking to ${provider} while ${context}: ${describe(cause)}`;
-  const typed = new NetworkError(message, { provider, cause });
+  const message = `Network error talking to ${provider} while ${context}: ${describe(error)}`;
+  const typed = new NetworkError(message, { provider, cause: error });
   // No response yet: a refused or reset connection here may be retried at once (retry.ts).
   return context === 'sending the request' ? markBeforeResponse(typed) : typed;
 }
@@ -207,7 +205,7 @@ function formatPath(path: readonly PropertyKey[]): string {
 }
 
 /** Parse and validate a 2xx JSON body; anything else is a ResponseValidationError naming the path. */
-export function parseJsonResponse<S extends z.ZodType>(
+export function parseJsonResponse<S extends z.core.$ZodType>(
   text: string,
   schema: S,
   options: { provider: string; status: number; parse?: ((text: string) => unknown) | undefined },
@@ -224,7 +222,7 @@ export function parseJsonResponse<S extends z.ZodType>(
       cause,
     });
   }
-  const result = schema.safeParse(json);
+  const result = safeParse(schema, json);
   if (result.success) return result.data;
   const issues = result.error.issues
     .slice(0, 3)

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import type { ModelEvent } from '../model.ts';
 
 /** How a provider reaches its server. Every remote provider takes these (plus its own). */
@@ -103,7 +103,7 @@ export interface Transport {
   readonly provider: string;
   readonly baseURL: string;
   /** Send a request, retry per policy, validate the JSON response with `schema`. */
-  json<S extends z.ZodType>(request: RequestOptions & { schema: S }): Promise<z.output<S>>;
+  json<S extends z.core.$ZodType>(request: RequestOptions & { schema: S }): Promise<z.output<S>>;
   /** Send a request, retry per policy, return the 2xx response's bytes and headers (within `maxResponseBytes`). */
   bytes(request: RequestOptions & { accept?: string }): Promise<BytesResponse>;
   /**

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { type BatchPlan, characters, shareUsage, sliceEach } from './batch.ts';
 import { defineTask, type Task } from './task.ts';
 import { Usage } from './usage.ts';

@@ -1,20 +1,20 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { type BatchPlan, characters, shareUsage, sliceEach } from './batch.ts';
 import { defineTask, type Task } from './task.ts';
 import { Usage } from './usage.ts';
 
 /** Ask for shorter vectors where the model supports it (OpenAI text-embedding-3, Matryoshka models). */
-const dimensions = z.number().int().positive().optional();
+const dimensions = z.optional(z.int().check(z.positive()));
 
 /** Schema of an embedding call: `{ texts }` or `{ tokens }`, with optional `dimensions`. */
 export const EmbeddingInput = z.union([
-  z.strictObject({ texts: z.array(z.string()).min(1), dimensions }),
+  z.strictObject({ texts: z.array(z.string()).check(z.minLength(1)), dimensions }),
   /**
    * Token ids already made with the model's tokenizer, one array per input (OpenAI's API accepts
    * them too); only models with `capabilities.tokenInput` take them.
    */
   z.strictObject({
-    tokens: z.array(z.array(z.number().int().nonnegative()).min(1)).min(1),
+    tokens: z.array(z.array(z.int().check(z.nonnegative())).check(z.minLength(1))).check(z.minLength(1)),
     dimensions,
   }),
 ]);
@@ -31,7 +31,7 @@ export const EmbeddingOutput = z.object({
       'expected a Float32Array',
     ),
   ),
-  dimensions: z.number().int().positive(),
+  dimensions: z.int().check(z.positive()),
   usage: Usage,
 });
 /** An embedding result: one Float32Array per input, their `dimensions`, and usage. */

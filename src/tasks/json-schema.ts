@@ -4,16 +4,18 @@
  * with it, and every model validates what came back with the same checker.
  */
 import { type Schema, type SchemaDraft, Validator } from '@cfworker/json-schema';
-import { z } from 'zod';
+import type * as zod from 'zod';
+import * as z from 'zod/mini';
+import { InvalidInputError } from '../errors.ts';
 
 /** A JSON Schema (draft 2020-12) as a plain object, e.g. `{ type: 'object', properties: {...} }`. */
 export type JsonSchema = { [key: string]: unknown };
 
 /** A JSON Schema object or a zod schema: what `tools[].parameters` and `responseFormat.schema` take. */
-export type SchemaLike = JsonSchema | z.ZodType;
+export type SchemaLike = JsonSchema | zod.ZodType;
 
 /** True for a zod schema (of any installed copy of zod 4), false for a JSON Schema object. */
-export function isZodSchema(schema: unknown): schema is z.ZodType {
+export function isZodSchema(schema: unknown): schema is zod.ZodType {
   return typeof schema === 'object' && schema !== null && '_zod' in schema;
 }
 
@@ -87,17 +89,36 @@ export const SchemaLike = z
       (typeof value === 'object' && value !== null && !Array.isArray(value) && !ArrayBuffer.isView(value)),
     { message: 'expected a JSON Schema object or a zod schema' },
   )
-  .superRefine((schema, context) => {
-    if (isZodSchema(schema)) return;
-    for (const problem of schemaProblems(schema)) {
-      context.addIssue({ code: 'custom', message: `the schema cannot be used: ${problem}` });
-    }
-  });
+  .check(
+    z.superRefine((schema, context) => {
+      if (isZodSchema(schema)) {
+        if (!hasToJsonSchema(schema)) context.addIssue({ code: 'custom', message: NO_CONVERSION });
+        return;
+      }
+      for (const problem of schemaProblems(schema)) {
+        context.addIssue({ code: 'custom', message: `the schema cannot be used: ${problem}` });
+      }
+    }),
+  );
 
 const jsonSchemas = new WeakMap<object, JsonSchema>();
 
+type ToJsonSchemaParams = Parameters<zod.ZodType['toJSONSchema']>[0];
+
+/** Classic zod schemas convert themselves; zod/mini ones have no method for it (see NO_CONVERSION). */
+function hasToJsonSchema(
+  schema: zod.ZodType,
+): schema is zod.ZodType & { toJSONSchema(params?: ToJsonSchemaParams): object } {
+  return typeof (schema as { toJSONSchema?: unknown }).toJSONSchema === 'function';
+}
+
+// zod's converter for schemas without the method (zod/mini) weighs about 7 kB gzipped, which a
+// browser bundle would carry for every app; classic zod schemas bring their own.
+const NO_CONVERSION =
+  'a zod/mini schema cannot be turned into JSON Schema here: pass z.toJSONSchema(schema) (its JSON Schema) or a classic zod schema';
+
 /**
- * The JSON Schema of a schema: a zod schema converted with `z.toJSONSchema` (its input side, without
+ * The JSON Schema of a schema: a zod schema converted with its `toJSONSchema()` (its input side, without
  * the `$schema` key, which OpenAI's strict mode refuses, and with `additionalProperties: false` on
  * z.object), a JSON Schema object as it is.
  */
@@ -105,7 +126,8 @@ export function toJsonSchema(schema: SchemaLike): JsonSchema {
   if (!isZodSchema(schema)) return schema;
   let out = jsonSchemas.get(schema);
   if (!out) {
-    const { $schema: _, ...rest } = z.toJSONSchema(schema, {
+    if (!hasToJsonSchema(schema)) throw new InvalidInputError(`Invalid input — ${NO_CONVERSION}`);
+    const { $schema: _, ...rest } = schema.toJSONSchema({
       io: 'input',
       unrepresentable: 'any',
       // The input side of a plain z.object says nothing of unknown keys (zod strips them), but a model

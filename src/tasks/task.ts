@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import type { BatchPlan } from './batch.ts';
 
 /**
@@ -8,9 +8,9 @@ import type { BatchPlan } from './batch.ts';
  */
 export interface Task<
   Name extends string = string,
-  Input extends z.ZodType = z.ZodType,
-  Output extends z.ZodType = z.ZodType,
-  Chunk extends z.ZodType | undefined = z.ZodType | undefined,
+  Input extends z.core.$ZodType = z.core.$ZodType,
+  Output extends z.core.$ZodType = z.core.$ZodType,
+  Chunk extends z.core.$ZodType | undefined = z.core.$ZodType | undefined,
 > {
   readonly name: Name;
   readonly input: Input;
@@ -25,7 +25,7 @@ export interface Task<
    * it, so hosted, local and user-defined models are held to the same rules.
    */
   readonly check?:
-    | TaskCheck<z.output<Input>, z.output<Output>, Chunk extends z.ZodType ? z.output<Chunk> : never>
+    | TaskCheck<z.output<Input>, z.output<Output>, Chunk extends z.core.$ZodType ? z.output<Chunk> : never>
     | undefined;
 }
 
@@ -44,21 +44,25 @@ export type ParsedInputOf<T extends Task> = z.output<T['input']>;
 /** What `run()` resolves to for a task. */
 export type OutputOf<T extends Task> = z.output<T['output']>;
 /** What `stream()` yields for a task (`never` for tasks that do not stream). */
-export type ChunkOf<T extends Task> = T['chunk'] extends z.ZodType ? z.output<T['chunk']> : never;
+export type ChunkOf<T extends Task> = T['chunk'] extends z.core.$ZodType ? z.output<T['chunk']> : never;
 
 /** Declare a task from its name and schemas; the result is frozen. */
 export function defineTask<
   const Name extends string,
-  Input extends z.ZodType,
-  Output extends z.ZodType,
-  Chunk extends z.ZodType | undefined = undefined,
+  Input extends z.core.$ZodType,
+  Output extends z.core.$ZodType,
+  Chunk extends z.core.$ZodType | undefined = undefined,
 >(task: {
   name: Name;
   input: Input;
   output: Output;
   chunk?: Chunk;
   batch?: BatchPlan<z.output<Input>, z.output<Output>>;
-  check?: TaskCheck<z.output<Input>, z.output<Output>, Chunk extends z.ZodType ? z.output<Chunk> : never>;
+  check?: TaskCheck<
+    z.output<Input>,
+    z.output<Output>,
+    Chunk extends z.core.$ZodType ? z.output<Chunk> : never
+  >;
 }): Task<Name, Input, Output, Chunk> {
   return Object.freeze({ ...task, chunk: task.chunk as Chunk });
 }

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { type SchemaLike, SchemaLike as SchemaLikeSchema } from './json-schema.ts';
 import { defineTask, type Task } from './task.ts';
 import { checkTextGeneration, checkTextGenerationStream } from './text-generation-check.ts';
@@ -19,42 +19,43 @@ export const ImagePart = z
     type: z.literal('image'),
     /** An `https:`/`http:`/`data:` URL (string or URL), the image's bytes, or its base64 text. */
     image: z.union([
-      z.string().min(1),
+      z.string().check(z.minLength(1)),
       z.instanceof(URL),
       z.instanceof(Uint8Array),
       z.instanceof(ArrayBuffer),
     ]),
     /** The image's type, e.g. 'image/png'; needed for bytes and base64 text (a data: URL has its own). */
-    mediaType: z
-      .string()
-      .regex(/^image\/[\w.+-]+$/, 'expected an image media type such as "image/png"')
-      .optional(),
+    mediaType: z.optional(
+      z.string().check(z.regex(/^image\/[\w.+-]+$/, 'expected an image media type such as "image/png"')),
+    ),
   })
-  .superRefine((part, context) => {
-    const image = part.image;
-    if (image instanceof URL && !/^(https?|data):$/.test(image.protocol)) {
-      context.addIssue({
-        code: 'custom',
-        path: ['image'],
-        message: `expected an http(s): or data: URL (got a ${image.protocol} URL)`,
-      });
-      return;
-    }
-    const isUrl = image instanceof URL || (typeof image === 'string' && /^(https?|data):/i.test(image));
-    if (typeof image === 'string' && !isUrl && !BASE64.test(image)) {
-      context.addIssue({
-        code: 'custom',
-        path: ['image'],
-        message: 'expected an http(s): or data: URL, or base64 text',
-      });
-    } else if (!isUrl && part.mediaType === undefined) {
-      context.addIssue({
-        code: 'custom',
-        path: ['mediaType'],
-        message: 'image bytes and base64 text need a mediaType such as "image/png"',
-      });
-    }
-  });
+  .check(
+    z.superRefine((part, context) => {
+      const image = part.image;
+      if (image instanceof URL && !/^(https?|data):$/.test(image.protocol)) {
+        context.addIssue({
+          code: 'custom',
+          path: ['image'],
+          message: `expected an http(s): or data: URL (got a ${image.protocol} URL)`,
+        });
+        return;
+      }
+      const isUrl = image instanceof URL || (typeof image === 'string' && /^(https?|data):/i.test(image));
+      if (typeof image === 'string' && !isUrl && !BASE64.test(image)) {
+        context.addIssue({
+          code: 'custom',
+          path: ['image'],
+          message: 'expected an http(s): or data: URL, or base64 text',
+        });
+      } else if (!isUrl && part.mediaType === undefined) {
+        context.addIssue({
+          code: 'custom',
+          path: ['mediaType'],
+          message: 'image bytes and base64 text need a mediaType such as "image/png"',
+        });
+      }
+    }),
+  );
 /** An image part of a user message: `{ type: 'image', image, mediaType? }`. */
 export type ImagePart = z.infer<typeof ImagePart>;
 
@@ -76,18 +77,18 @@ export const ChatMessage = z.discriminatedUnion('role', [
   z.strictObject({ role: z.literal('system'), content: z.string() }),
   z.strictObject({
     role: z.literal('user'),
-    content: z.union([z.string(), z.array(z.union([TextPart, ImagePart])).min(1)]),
+    content: z.union([z.string(), z.array(z.union([TextPart, ImagePart])).check(z.minLength(1))]),
   }),
   z.strictObject({
     role: z.literal('assistant'),
-    content: z.string().default(''),
+    content: z._default(z.string(), ''),
     /** The tools this turn called; the next messages answer them with `role: 'tool'`. */
-    toolCalls: z.array(ToolCall).min(1).optional(),
+    toolCalls: z.optional(z.array(ToolCall).check(z.minLength(1))),
   }),
   z.strictObject({
     role: z.literal('tool'),
     /** The `id` of the tool call this answers. */
-    toolCallId: z.string().min(1),
+    toolCallId: z.string().check(z.minLength(1)),
     /** The tool's result as text (JSON.stringify an object). */
     content: z.string(),
   }),
@@ -103,11 +104,11 @@ export type ChatMessage = z.input<typeof ChatMessage>;
 /** Schema of a tool the model may call. */
 export const Tool = z.strictObject({
   /** What the model calls it: letters, digits, `_` and `-`, at most 64 (OpenAI's rule). */
-  name: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'tool names are 1-64 letters, digits, _ or -'),
+  name: z.string().check(z.regex(/^[A-Za-z0-9_-]{1,64}$/, 'tool names are 1-64 letters, digits, _ or -')),
   /** What it does and when to call it; models read this. */
-  description: z.string().optional(),
+  description: z.optional(z.string()),
   /** Its arguments: a JSON Schema object or a zod schema (an object with no properties when left out). */
-  parameters: SchemaLikeSchema.default(() => ({
+  parameters: z._default(SchemaLikeSchema, () => ({
     type: 'object',
     properties: {},
     additionalProperties: false,
@@ -130,13 +131,12 @@ export const ResponseFormat = z.discriminatedUnion('type', [
   z.strictObject({
     type: z.literal('json'),
     /** The document's schema (JSON Schema or zod); without one, any JSON object. */
-    schema: SchemaLikeSchema.optional(),
+    schema: z.optional(SchemaLikeSchema),
     /** The schema's name, as hosted APIs want one (default 'response'). */
-    name: z
-      .string()
-      .regex(/^[A-Za-z0-9_-]{1,64}$/, 'names are 1-64 letters, digits, _ or -')
-      .optional(),
-    description: z.string().optional(),
+    name: z.optional(
+      z.string().check(z.regex(/^[A-Za-z0-9_-]{1,64}$/, 'names are 1-64 letters, digits, _ or -')),
+    ),
+    description: z.optional(z.string()),
   }),
 ]);
 /**
@@ -148,29 +148,36 @@ export type ResponseFormat = z.input<typeof ResponseFormat>;
 
 const generation = {
   /** Most tokens to generate. */
-  maxTokens: z.number().int().positive().optional(),
+  maxTokens: z.optional(z.int().check(z.positive())),
   /** 0 = greedy. */
-  temperature: z.number().min(0).max(2).optional(),
-  topP: z.number().gt(0).max(1).optional(),
-  topK: z.number().int().positive().optional(),
+  temperature: z.optional(z.number().check(z.gte(0), z.lte(2))),
+  topP: z.optional(z.number().check(z.gt(0), z.lte(1))),
+  topK: z.optional(z.int().check(z.positive())),
   /** Generation stops before any of these strings; they are not part of the text. */
-  stop: z.union([z.string().min(1), z.array(z.string().min(1)).max(16)]).optional(),
+  stop: z.optional(
+    z.union([
+      z.string().check(z.minLength(1)),
+      z.array(z.string().check(z.minLength(1))).check(z.maxLength(16)),
+    ]),
+  ),
   /** Same seed, same input, same model: same output (where the backend supports seeds). */
-  seed: z.number().int().optional(),
+  seed: z.optional(z.int()),
   /** Lowers a token's logit by this much per time it was generated already (OpenAI's frequency_penalty). */
-  frequencyPenalty: z.number().min(-2).max(2).optional(),
+  frequencyPenalty: z.optional(z.number().check(z.gte(-2), z.lte(2))),
   /** Lowers a token's logit by this much once it was generated at all (OpenAI's presence_penalty). */
-  presencePenalty: z.number().min(-2).max(2).optional(),
+  presencePenalty: z.optional(z.number().check(z.gte(-2), z.lte(2))),
   /** Added to the logit of each token id; -100 bans a token, 100 all but forces it (OpenAI's logit_bias). */
-  logitBias: z.record(z.coerce.number().int().nonnegative(), z.number().min(-100).max(100)).optional(),
+  logitBias: z.optional(
+    z.record(z.coerce.number().check(z.int(), z.nonnegative()), z.number().check(z.gte(-100), z.lte(100))),
+  ),
   /** Tools the model may call; their calls come back as `toolCalls`. */
-  tools: z.array(Tool).optional(),
+  tools: z.optional(z.array(Tool)),
   /** Which tools the model may or must call (default 'auto' when there are tools). */
-  toolChoice: ToolChoice.optional(),
+  toolChoice: z.optional(ToolChoice),
   /** Whether the model may call several tools in one turn (default: the model's own default, usually yes). */
-  parallelToolCalls: z.boolean().optional(),
+  parallelToolCalls: z.optional(z.boolean()),
   /** The form of the answer: text (default) or a JSON document matching a schema. */
-  responseFormat: ResponseFormat.optional(),
+  responseFormat: z.optional(ResponseFormat),
 };
 
 type GenerationFields = {
@@ -179,7 +186,7 @@ type GenerationFields = {
 };
 
 /** Tool names are unique, and a tool choice names a tool that exists. */
-function checkTools(input: GenerationFields, context: z.RefinementCtx): void {
+function checkTools(input: GenerationFields, context: z.core.$RefinementCtx): void {
   const names = new Set<string>();
   for (const [index, tool] of (input.tools ?? []).entries()) {
     if (names.has(tool.name)) {
@@ -210,10 +217,10 @@ function checkTools(input: GenerationFields, context: z.RefinementCtx): void {
 /** Schema of a text-generation call: `{ messages }` or `{ prompt }`, with sampling, tools and response format. */
 export const TextGenerationInput = z
   .union([
-    z.strictObject({ messages: z.array(ChatMessage).min(1), ...generation }),
+    z.strictObject({ messages: z.array(ChatMessage).check(z.minLength(1)), ...generation }),
     z.strictObject({ prompt: z.string(), ...generation }),
   ])
-  .superRefine(checkTools);
+  .check(z.superRefine(checkTools));
 /** What a text-generation call takes: `{ messages }` or `{ prompt }` (one user turn), with sampling, tools and response format. */
 export type TextGenerationInput = z.input<typeof TextGenerationInput>;
 
@@ -228,14 +235,14 @@ export type FinishReason = z.infer<typeof FinishReason>;
 export const TextGenerationOutput = z.object({
   text: z.string(),
   /** The tools the model called, in order (present only when it called some). */
-  toolCalls: z.array(ToolCall).optional(),
+  toolCalls: z.optional(z.array(ToolCall)),
   /** With `responseFormat` json: the answer parsed and checked against the schema. */
-  object: z.unknown().optional(),
+  object: z.optional(z.unknown()),
   /** A hosted model's refusal to answer (OpenAI's `refusal`), instead of text. */
-  refusal: z.string().optional(),
+  refusal: z.optional(z.string()),
   finishReason: FinishReason,
   /** The provider's own finish reason (e.g. 'tool_calls', 'eos'), where it gave one. */
-  rawFinishReason: z.string().optional(),
+  rawFinishReason: z.optional(z.string()),
   usage: Usage,
 });
 /** A text-generation result: the text, tool calls, the parsed `object` (json), why it ended, and usage. */
@@ -247,7 +254,7 @@ export const TextGenerationChunk = z.discriminatedUnion('type', [
   /** A piece of tool call `index`'s arguments as the model writes them (JSON text). */
   z.object({
     type: z.literal('tool-call-delta'),
-    index: z.number().int().nonnegative(),
+    index: z.int().check(z.nonnegative()),
     id: z.string(),
     name: z.string(),
     argumentsDelta: z.string(),
@@ -255,7 +262,7 @@ export const TextGenerationChunk = z.discriminatedUnion('type', [
   /** Tool call `index` complete: its arguments parsed and validated. */
   z.object({
     type: z.literal('tool-call'),
-    index: z.number().int().nonnegative(),
+    index: z.int().check(z.nonnegative()),
     id: z.string(),
     name: z.string(),
     arguments: z.unknown(),
@@ -263,10 +270,10 @@ export const TextGenerationChunk = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('finish'),
     finishReason: FinishReason,
-    rawFinishReason: z.string().optional(),
+    rawFinishReason: z.optional(z.string()),
     /** With `responseFormat` json: the whole answer parsed and checked against the schema. */
-    object: z.unknown().optional(),
-    refusal: z.string().optional(),
+    object: z.optional(z.unknown()),
+    refusal: z.optional(z.string()),
     usage: Usage,
   }),
 ]);

@@ -1,22 +1,25 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
+
+const count = z.optional(z.int().check(z.nonnegative()));
+const amount = z.optional(z.number().check(z.nonnegative()));
 
 /**
  * One usage type everywhere: tokens (hosted and local), cost (from an overridable price table,
  * filled by `meter()`), and local compute figures.
  */
 export const Usage = z.object({
-  inputTokens: z.number().int().nonnegative().optional(),
-  outputTokens: z.number().int().nonnegative().optional(),
-  totalTokens: z.number().int().nonnegative().optional(),
+  inputTokens: count,
+  outputTokens: count,
+  totalTokens: count,
   /** Cost of the call in US dollars, when a price is known. */
-  costUsd: z.number().nonnegative().optional(),
+  costUsd: amount,
   /** Milliseconds from the call until the first output token (streams and local generation). */
-  timeToFirstTokenMs: z.number().nonnegative().optional(),
+  timeToFirstTokenMs: amount,
   /** Output tokens per second of generation, excluding time to first token. */
-  tokensPerSecond: z.number().nonnegative().optional(),
+  tokensPerSecond: amount,
   /** Wall-clock milliseconds of the call. */
-  durationMs: z.number().nonnegative().optional(),
+  durationMs: amount,
   /** Where a local model ran: 'cpu', 'wasm', 'webgpu', 'cuda', ... */
-  device: z.string().optional(),
+  device: z.optional(z.string()),
 });
 export type Usage = z.infer<typeof Usage>;

@@ -3,6 +3,7 @@
 import type { Model } from '../model.ts';
 import type { SchemaLike } from '../tasks/json-schema.ts';
 import type { ChunkOf, InputOf, Task } from '../tasks/task.ts';
+import { safeParse } from '../zod.ts';
 import {
   assert,
   assertEqual,
@@ -163,7 +164,7 @@ export function conformanceSuite<T extends Task>(options: ConformanceOptions<T>)
   check('returns outputs that match the task output schema', async ({ model }) => {
     for (const input of options.inputs) {
       const output = await model.run(input);
-      assertParsed(task.output.safeParse(output), `run(${show(input)}) returned`, output);
+      assertParsed(safeParse(task.output, output), `run(${show(input)}) returned`, output);
     }
   });
 
@@ -196,7 +197,7 @@ export function conformanceSuite<T extends Task>(options: ConformanceOptions<T>)
       for (const input of options.inputs) {
         const output = (await model.run(input)) as GenerationOutput;
         const chunks = (await collect(model.stream(input))) as ChunkOf<T>[] as AnyChunk[];
-        for (const chunk of chunks) assertParsed(chunkSchema.safeParse(chunk), 'the chunk', chunk);
+        for (const chunk of chunks) assertParsed(safeParse(chunkSchema, chunk), 'the chunk', chunk);
         const last = chunks.at(-1);
         assertEqual(last?.type, 'finish', 'the type of the last chunk');
         assertEqual(chunks.filter((c) => c.type === 'finish').length, 1, 'the number of finish chunks');
@@ -312,7 +313,7 @@ function textGenerationChecks<T extends Task>(
     async ({ model }) => {
       if (model.capabilities.tools !== true) return notClaimed;
       const output = (await model.run(toolInput)) as GenerationOutput;
-      assertParsed(task.output.safeParse(output), 'run() of the tool input returned', output);
+      assertParsed(safeParse(task.output, output), 'run() of the tool input returned', output);
       assertEqual(output.finishReason, 'tool-calls', 'the finishReason of a call that must call a tool');
       assert(
         (output.toolCalls?.length ?? 0) >= 1,
@@ -330,7 +331,7 @@ function textGenerationChecks<T extends Task>(
       if (!model.capabilities.streaming) return { skipped: 'capabilities.streaming is false' };
       const output = (await model.run(toolInput)) as GenerationOutput;
       const chunks = (await collect(model.stream(toolInput))) as AnyChunk[];
-      for (const chunk of chunks) assertParsed(chunkSchema.safeParse(chunk), 'the chunk', chunk);
+      for (const chunk of chunks) assertParsed(safeParse(chunkSchema, chunk), 'the chunk', chunk);
       const finishAt = chunks.findIndex((chunk) => chunk.type === 'finish');
       assertEqual(finishAt, chunks.length - 1, 'the position of the finish chunk (it must come last)');
       assertEqual(chunks[finishAt]!.finishReason, 'tool-calls', "the finish chunk's finishReason");

@@ -23,7 +23,7 @@ export interface ServerContext {
    * The JSON body (within `limits.maxBodyBytes` and `maxJsonDepth`, read before the request's
    * deadline) checked against `schema`; 4xx naming `body.<field>`.
    */
-  readBody<S extends z.ZodType>(c: Context<AppEnv>, schema: S): Promise<z.output<S>>;
+  readBody<S extends z.core.$ZodType>(c: Context<AppEnv>, schema: S): Promise<z.output<S>>;
 }
 
 export function createContext(options: ResolvedOptions, runners: Map<string, ModelRunner>): ServerContext {

@@ -3,7 +3,7 @@
  * schema with its type inferred. Tensor `data` stays `unknown` here: `tensors.ts` checks it against
  * the datatype and shape, and binary data arrives beside the JSON (`binary.ts`).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { TensorDType } from '../../tasks/tensor.ts';
 
 /** OIP datatypes and the core dtype each becomes. */

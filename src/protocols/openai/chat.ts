@@ -645,6 +645,9 @@ export const chatCompletions: TaskMapping<
   ChatContext
 > = { encodeRequest, decodeRequest, encodeResponse, decodeResponse };
 
+// The client's halves on their own too: a client that imports only these leaves the server's out of its bundle.
+export { decodeResponse as decodeChatResponse, encodeRequest as encodeChatRequest };
+
 // --- Streams ----------------------------------------------------------------------------------
 
 /**

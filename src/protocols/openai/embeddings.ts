@@ -167,3 +167,6 @@ export const embeddings: TaskMapping<EmbeddingTask, EmbeddingsRequest, Embedding
     encodeResponse,
     decodeResponse,
   };
+
+// The client's halves on their own too: a client that imports only these leaves the server's out of its bundle.
+export { decodeResponse as decodeEmbeddingsResponse, encodeRequest as encodeEmbeddingsRequest };

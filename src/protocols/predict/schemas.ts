@@ -3,7 +3,7 @@
  * `/predict/{name}`: `{"data": [[...], ...]}` in, `{"prediction", "confidence", "scores"?}` out,
  * each a value for one item or an array for many.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** The body `/predict` takes: feature rows or texts, one item or many. */
 export const PredictRequest = z.union([

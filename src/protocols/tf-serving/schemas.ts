@@ -3,7 +3,7 @@
  * (`instances` -> `predictions`) and columnar form (`inputs` -> `outputs`), model status and
  * model metadata (the JSON of GetModelStatusResponse and GetModelMetadataResponse), and `{error}`.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { TensorDType } from '../../tasks/tensor.ts';
 
 /** POST `...:predict`, row form: one item per instance (an object of named inputs when there are several). */

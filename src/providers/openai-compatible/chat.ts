@@ -4,7 +4,8 @@ import type { Transport } from '../../http/types.ts';
 import type { Model, ModelEvent } from '../../model.ts';
 import {
   chatCompletionStream,
-  chatCompletions,
+  decodeChatResponse,
+  encodeChatRequest,
   type ChatContext as WireContext,
 } from '../../protocols/openai/chat.ts';
 import { ChatCompletion } from '../../protocols/openai/schemas.ts';
@@ -58,7 +59,7 @@ export function createChatModel(
     maxTokensField: context.maxTokensField,
   };
   const body = (input: Input) =>
-    chatCompletions.encodeRequest(defaults ? ({ ...defaults, ...input } as Input) : input, wire);
+    encodeChatRequest(defaults ? ({ ...defaults, ...input } as Input) : input, wire);
 
   return defineModel({
     id,
@@ -82,7 +83,7 @@ export function createChatModel(
         schema: ChatCompletion,
         ...callOptions(call),
       });
-      return chatCompletions.decodeResponse(response, wire);
+      return decodeChatResponse(response);
     },
 
     async *stream(input, call) {

@@ -3,7 +3,11 @@ import { defineModel } from '../../define-model.ts';
 import { InvalidInputError, ResponseValidationError } from '../../errors.ts';
 import type { Transport } from '../../http/types.ts';
 import type { Model, ModelEvent } from '../../model.ts';
-import { dimensionsOf, embeddings } from '../../protocols/openai/embeddings.ts';
+import {
+  decodeEmbeddingsResponse,
+  dimensionsOf,
+  encodeEmbeddingsRequest,
+} from '../../protocols/openai/embeddings.ts';
 import { EmbeddingResponse } from '../../protocols/openai/schemas.ts';
 import type { EmbeddingTask } from '../../tasks/embedding.ts';
 import { embedding } from '../../tasks/embedding.ts';
@@ -104,7 +108,7 @@ export function createEmbeddingModel(
     const count = 'texts' in input ? input.texts.length : input.tokens.length;
     const response = await transport.json({
       path: 'embeddings',
-      body: embeddings.encodeRequest(input, wire),
+      body: encodeEmbeddingsRequest(input, wire),
       schema: EmbeddingResponse,
       ...options,
       signal,
@@ -115,7 +119,7 @@ export function createEmbeddingModel(
         { provider },
       );
     }
-    return embeddings.decodeResponse(response, wire);
+    return decodeEmbeddingsResponse(response, wire);
   }
 
   return defineModel({

@@ -3,7 +3,7 @@
  * `/predict/{name}`, with a declared mapping from rows to the request body and from the answer to
  * predictions. The defaults speak `{"data": [...]}` -> `{"prediction", "confidence", "scores"?}`.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineModel } from '../../define-model.ts';
 import { InvalidInputError, ResponseValidationError } from '../../errors.ts';
 import { createTransport } from '../../http/transport.ts';

@@ -61,7 +61,7 @@ export function openaiRoutes(
     });
   };
   // Every route: the body checked against its wire schema, then the model it names, which must run `task`.
-  const request = async <S extends z.ZodType<{ model: string }>>(
+  const request = async <S extends z.core.$ZodType<{ model: string }>>(
     c: Context<AppEnv>,
     schema: S,
     task: string,
