@@ -258,12 +258,12 @@ describe('fromMlkit: settings and abort', () => {
       task: 'text-generation',
     })) as Model<TextGenerationTask>;
     try {
-      const error = await fromMlkit(gpt)
-        .doGenerate({
+      const error = await Promise.resolve(
+        fromMlkit(gpt).doGenerate({
           prompt: [user('weather?')],
           tools: [{ type: 'function', name: 'get_weather', inputSchema: { type: 'object' } }],
-        })
-        .catch((caught: unknown) => caught);
+        }),
+      ).catch((caught: unknown) => caught);
       expect(error).toBeInstanceOf(UnsupportedError);
       expect(error).toMatchObject({ param: 'tools' });
     } finally {
