@@ -175,7 +175,7 @@ export async function withRetry<T>(
       }
       signal?.throwIfAborted();
       if (attemptNumber > policy.maxRetries || !isRetryable(error)) throw error;
-      const quick = !connectionRetried && isConnectionError(error);
+      const quick: boolean = !connectionRetried && isConnectionError(error);
       connectionRetried ||= quick;
       const delayMs = quick
         ? (policy.connectionRetryDelayMs ?? 0)
