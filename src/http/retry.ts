@@ -1,3 +1,4 @@
+import pRetry from 'p-retry';
 import { abortErrorOf, sleep } from '../abort.ts';
 import { isMlkitError } from '../errors.ts';
 
@@ -141,12 +142,12 @@ export interface RetryInfo {
 }
 
 /**
- * Run `attempt` until it succeeds, fails for good, or `policy.maxRetries` retries are spent. The
- * wait before each retry is slept on the caller's signal, so that an abort during backoff rejects at
- * once with the typed error. The first connection error of a call is retried after
- * `connectionRetryDelayMs` (0: at once) instead of its backoff: nothing reached the server, and the
- * retry carries the same headers (Idempotency-Key included), so a request the server did get after
- * all is not billed twice.
+ * Run `attempt` until it succeeds, fails for good, or `policy.maxRetries` retries are spent.
+ * p-retry counts and stops; the delay is ours (it cannot take a per-failure delay), slept inside
+ * `onFailedAttempt` so that an abort during backoff rejects at once with the typed error. The first
+ * connection error of a call is retried after `connectionRetryDelayMs` (0: at once) instead of its
+ * backoff: nothing reached the server, and the retry carries the same headers (Idempotency-Key
+ * included), so a request the server did get after all is not billed twice.
  */
 export async function withRetry<T>(
   attempt: (attemptNumber: number) => Promise<T>,
@@ -154,38 +155,32 @@ export async function withRetry<T>(
   options: { signal?: AbortSignal; onRetry?: (info: RetryInfo) => void } = {},
 ): Promise<T> {
   const { signal, onRetry } = options;
-  if (!(policy.maxRetries >= 0)) {
-    throw new TypeError(`maxRetries must be a number >= 0 (got ${policy.maxRetries})`);
-  }
   // Backoff waits listen on a signal of our own that follows the caller's, so that hundreds of calls
   // backing off on one caller's signal add no listeners to it (MaxListenersExceededWarning). Made
   // on the first retry only: AbortSignal.any costs on every call, and most calls never retry.
   let backoffSignal: AbortSignal | undefined;
   let connectionRetried = false;
   try {
-    for (let attemptNumber = 1; ; attemptNumber++) {
-      signal?.throwIfAborted();
-      let error: unknown;
-      try {
-        const result = await attempt(attemptNumber);
-        signal?.throwIfAborted();
-        return result;
-      } catch (thrown) {
-        error = thrown;
-      }
-      signal?.throwIfAborted();
-      if (attemptNumber > policy.maxRetries || !isRetryable(error)) throw error;
-      const quick: boolean = !connectionRetried && isConnectionError(error);
-      connectionRetried ||= quick;
-      const delayMs = quick
-        ? (policy.connectionRetryDelayMs ?? 0)
-        : retryDelayMs(error, attemptNumber, policy);
-      onRetry?.({ attempt: attemptNumber + 1, delayMs, error });
-      if (signal) backoffSignal ??= AbortSignal.any([signal]);
-      await sleep(delayMs, backoffSignal);
-    }
+    return await pRetry(attempt, {
+      retries: policy.maxRetries,
+      minTimeout: 0,
+      maxTimeout: 0,
+      signal,
+      shouldRetry: ({ error }) => isRetryable(error),
+      onFailedAttempt: async ({ error, attemptNumber, retriesLeft }) => {
+        if (retriesLeft <= 0 || !isRetryable(error) || signal?.aborted) return;
+        const quick = !connectionRetried && isConnectionError(error);
+        connectionRetried ||= quick;
+        const delayMs = quick
+          ? (policy.connectionRetryDelayMs ?? 0)
+          : retryDelayMs(error, attemptNumber, policy);
+        onRetry?.({ attempt: attemptNumber + 1, delayMs, error });
+        if (signal) backoffSignal ??= AbortSignal.any([signal]);
+        await sleep(delayMs, backoffSignal);
+      },
+    });
   } catch (error) {
-    // The signal's raw reason becomes the typed one.
+    // p-retry rejects with the signal's raw reason; callers get the typed one.
     throw signal?.aborted ? abortErrorOf(signal) : error;
   }
 }
