@@ -1,9 +1,14 @@
 import { defineConfig } from 'tsup';
 
-// Two entries with one shared chunk: `node` -> onnxruntime-node, browser/default -> onnxruntime-web.
+// Two package entries with one shared chunk: `node` -> onnxruntime-node, browser/default -> onnxruntime-web.
 // onnxruntime and @mlkit/core stay imports (peer dependencies), never bundled.
 export default defineConfig({
-  entry: ['src/index.node.ts', 'src/index.web.ts'],
+  // The session worker is an entry of its own: `loadModel(..., { worker: true })` starts it by URL.
+  entry: {
+    'index.node': 'src/index.node.ts',
+    'index.web': 'src/index.web.ts',
+    'session-worker': 'src/worker/session-worker.ts',
+  },
   format: ['esm'],
   target: 'es2023',
   platform: 'neutral',

@@ -9,13 +9,14 @@ import {
   type TaskName,
   TensorDType,
   type TensorSignature,
+  UnsupportedError,
 } from '@mlkit/core';
 import { findModelFile, type ModelFiles, type ModelFolder, readConfig, readNeededFiles } from './folder.ts';
 import { inferTask } from './infer-task.ts';
 import { classifierLabels, externalDataFiles } from './onnx-graph.ts';
 import { type LoadOptions, resolveOptions } from './options.ts';
 import type { Runtime } from './runtime.ts';
-import { createSession, type Session, type ValueInfo } from './session.ts';
+import { createSession, type OpenSession, type Session, type ValueInfo } from './session.ts';
 import { type ModelSource, openSource } from './source.ts';
 import { classificationRunner } from './tasks/classification.ts';
 import type { LocalRunner, TaskContext, TaskRunner } from './tasks/context.ts';
@@ -70,8 +71,11 @@ export interface LoadModel {
   (source: ModelSource, options?: LoadOptions & { task?: TaskName }): Promise<AnyOnnxModel>;
 }
 
+/** A runtime that can also open sessions in worker threads (Node). */
+export type LoaderRuntime = Runtime & { openWorkerSession?: OpenSession };
+
 /** Build `loadModel` for one runtime. */
-export function createLoader(runtime: Runtime): LoadModel {
+export function createLoader(runtime: LoaderRuntime): LoadModel {
   return async function loadModel(source: ModelSource, rawOptions?: LoadOptions): Promise<never> {
     const started = performance.now();
     const options = resolveOptions(rawOptions);
@@ -80,6 +84,12 @@ export function createLoader(runtime: Runtime): LoadModel {
       if (signal?.aborted) throw abortErrorOf(signal);
     };
     checkAbort();
+    if (options.worker && !runtime.openWorkerSession) {
+      throw new UnsupportedError(
+        'options.worker: worker threads are for onnxruntime-node; in a browser run the model inside a Web Worker of your own, or leave worker off',
+        { param: 'worker' },
+      );
+    }
     const files = await openSource(source, runtime, options);
     const folder: ModelFolder = {};
     let modelFile: string | undefined;
@@ -109,6 +119,7 @@ export function createLoader(runtime: Runtime): LoadModel {
       label: files.label,
       queue: runtime.concurrentRuns ? options.queue : true,
       failureHint: choice.failureHint,
+      open: options.worker ? runtime.openWorkerSession : undefined,
       sessionOptions: {
         executionProviders: choice.executionProviders,
         graphOptimizationLevel: options.graphOptimizationLevel,

@@ -68,6 +68,11 @@ export const LoadOptions = z.strictObject({
     .default({ windowMs: 0, maxBatch: 32 }),
   /** Run one call at a time per session (always on with onnxruntime-web, which cannot run a session twice at once). */
   queue: z.boolean().default(true),
+  /**
+   * Run the session in a `node:worker_threads` Worker, so that a long run never blocks the event loop
+   * (Node only; onnxruntime-web refuses it). Abort rejects a call at once; `dispose()` ends the worker.
+   */
+  worker: z.boolean().default(false),
   signal: z.custom<AbortSignal>((v) => typeof v === 'object' && v !== null && 'aborted' in v).optional(),
 });
 /** Options of `loadModel()`. */

@@ -4,8 +4,10 @@ import { homedir } from 'node:os';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { ModelLoadError } from '@mlkit/core';
 import { importOrt } from './import-ort.ts';
+import type { LoaderRuntime } from './load.ts';
 import type { Ort } from './ort.ts';
-import type { Device, DeviceChoice, DownloadCache, LocalFolder, Runtime } from './runtime.ts';
+import type { Device, DeviceChoice, DownloadCache, LocalFolder } from './runtime.ts';
+import { openWorkerSession } from './worker/worker-session.ts';
 
 /** onnxruntime-node, imported on first load; a missing install is a ModelLoadError naming the package. */
 function loadOrt(): Promise<Ort> {
@@ -133,8 +135,11 @@ async function openCache(cacheDir: string | undefined): Promise<DownloadCache | 
   };
 }
 
-/** The onnxruntime-node runtime: CPU by default, CUDA or WebGPU when asked, files from disk, a cache directory. */
-export const nodeRuntime: Runtime = {
+/**
+ * The onnxruntime-node runtime: CPU by default, CUDA or WebGPU when asked, files from disk, a cache
+ * directory, sessions in worker threads when asked.
+ */
+export const nodeRuntime: LoaderRuntime = {
   loadOrt,
   chooseDevice,
   threadOptions: (_ort, threads) => (threads ? { intraOpNumThreads: threads } : {}),
@@ -142,4 +147,5 @@ export const nodeRuntime: Runtime = {
   openLocal,
   toUrl,
   openCache,
+  openWorkerSession,
 };

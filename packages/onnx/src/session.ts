@@ -1,4 +1,4 @@
-import { ModelLoadError } from '@mlkit/core';
+import { ModelLoadError, raceAbort } from '@mlkit/core';
 import type { Ort, OrtSession, OrtSessionOptions, OrtTensor } from './ort.ts';
 import { RunQueue } from './queue.ts';
 
@@ -58,7 +58,8 @@ export class Session {
 
   /** Run the model; waits for its turn when the session is queued. */
   run(feeds: Record<string, OrtTensor>, fetches?: readonly string[], signal?: AbortSignal) {
-    if (!this.#queue) return this.#run(feeds, fetches);
+    if (!this.#queue)
+      return signal ? raceAbort(this.#run(feeds, fetches), signal) : this.#run(feeds, fetches);
     return this.#queue.run(() => this.#run(feeds, fetches), signal);
   }
 
@@ -81,7 +82,16 @@ export interface CreateSessionOptions {
   queue: boolean;
   /** Added to the error when the session cannot start (device advice). */
   failureHint?: string | undefined;
+  /** Opens the session somewhere else than `ort.InferenceSession.create` does (a worker thread). */
+  open?: OpenSession | undefined;
 }
+
+/** Opens an onnxruntime session elsewhere (Node: in a worker thread), shaped as onnxruntime's own. */
+export type OpenSession = (
+  ort: Ort,
+  model: string | Uint8Array,
+  options: OrtSessionOptions,
+) => Promise<OrtSession>;
 
 /**
  * onnxruntime's first message line without its C++ source location: `/onnxruntime_src/...cc:136
@@ -117,7 +127,9 @@ export function requireFeedableInputs(
 export async function createSession(ort: Ort, options: CreateSessionOptions): Promise<Session> {
   let session: OrtSession;
   try {
-    session = await ort.InferenceSession.create(options.model, options.sessionOptions);
+    session = options.open
+      ? await options.open(ort, options.model, options.sessionOptions)
+      : await ort.InferenceSession.create(options.model, options.sessionOptions);
   } catch (error) {
     const message = readableOrtMessage(String((error as Error)?.message ?? error));
     const providers = options.sessionOptions.executionProviders?.map((p) =>

@@ -1,0 +1,134 @@
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { Ort, OrtSession, OrtSessionOptions, OrtTensor, OrtValueMetadata } from '../ort.ts';
+import type { FromWorker, ToWorker, WireTensor } from './wire.ts';
+
+// The worker entry sits beside this file in the sources and in dist/ beside the chunk this file is bundled into.
+const workerUrl = new URL(
+  import.meta.url.endsWith('.ts') ? './session-worker.ts' : './session-worker.js',
+  import.meta.url,
+);
+
+interface Pending {
+  resolve(message: FromWorker): void;
+  reject(error: Error): void;
+}
+
+/**
+ * An onnxruntime session that lives in a `node:worker_threads` Worker, shaped as onnxruntime's own
+ * session: the main thread only posts feeds and receives outputs (transferred, not copied), so a long
+ * run never blocks its event loop. Feeds are copied: a caller may still hold them (a tensor task's
+ * input, a KV cache fed again).
+ */
+class WorkerSession implements OrtSession {
+  inputNames: readonly string[] = [];
+  outputNames: readonly string[] = [];
+  inputMetadata: readonly OrtValueMetadata[] | undefined;
+  outputMetadata: readonly OrtValueMetadata[] | undefined;
+  readonly #ort: Ort;
+  readonly #worker: Worker;
+  readonly #pending = new Map<number, Pending>();
+  #nextId = 0;
+  /** Why the worker can take no more work (it exited, crashed or was released). */
+  #gone: Error | undefined;
+
+  constructor(ort: Ort, worker: Worker) {
+    this.#ort = ort;
+    this.#worker = worker;
+    worker.on('message', (message: FromWorker) => {
+      const pending = this.#pending.get(message.id);
+      if (!pending) return; // an aborted caller's run: its result is dropped
+      this.#pending.delete(message.id);
+      this.#idle();
+      if (message.type === 'failed') {
+        const error = new Error(message.error.message);
+        error.name = message.error.name;
+        pending.reject(error);
+      } else pending.resolve(message);
+    });
+    worker.on('error', (error) => this.#end(error));
+    worker.on('exit', (code) => this.#end(new Error(`the session worker exited (code ${code})`)));
+    worker.unref();
+  }
+
+  #end(error: Error): void {
+    this.#gone ??= error;
+    for (const pending of this.#pending.values()) pending.reject(this.#gone);
+    this.#pending.clear();
+  }
+
+  /** The worker keeps the process alive only while a call waits on it. */
+  #idle(): void {
+    if (this.#pending.size === 0) this.#worker.unref();
+  }
+
+  #call(message: ToWorker extends infer M ? (M extends { id: number } ? Omit<M, 'id'> : never) : never) {
+    if (this.#gone) return Promise.reject(this.#gone);
+    const id = this.#nextId++;
+    return new Promise<FromWorker>((resolve, reject) => {
+      this.#pending.set(id, { resolve, reject });
+      this.#worker.ref();
+      this.#worker.postMessage({ ...message, id });
+    });
+  }
+
+  async create(model: string | Uint8Array, options: OrtSessionOptions): Promise<void> {
+    const created = await this.#call({ type: 'create', model, options });
+    if (created.type !== 'created') return;
+    this.inputNames = created.inputNames;
+    this.outputNames = created.outputNames;
+    this.inputMetadata = created.inputMetadata;
+    this.outputMetadata = created.outputMetadata;
+  }
+
+  async run(
+    feeds: Record<string, OrtTensor>,
+    fetches?: readonly string[],
+  ): Promise<Record<string, OrtTensor>> {
+    const wire: Record<string, WireTensor> = {};
+    for (const name in feeds) {
+      const { type, data, dims } = feeds[name]!;
+      wire[name] = { type, data, dims: [...dims] };
+    }
+    const ran = await this.#call({ type: 'run', feeds: wire, fetches });
+    const outputs: Record<string, OrtTensor> = {};
+    if (ran.type !== 'ran') return outputs;
+    for (const name in ran.outputs) {
+      const { type, data, dims } = ran.outputs[name]!;
+      outputs[name] = new this.#ort.Tensor(type, data, dims);
+    }
+    return outputs;
+  }
+
+  async release(): Promise<void> {
+    if (this.#gone) return;
+    try {
+      await this.#call({ type: 'release' });
+    } finally {
+      this.#end(new Error('the session was released (model disposed)'));
+      await this.#worker.terminate();
+    }
+  }
+}
+
+/**
+ * Start a session worker and create the session in it. Rejects with onnxruntime's own message when the
+ * model cannot load (createSession makes that a ModelLoadError), and the worker is gone then.
+ */
+export async function openWorkerSession(
+  ort: Ort,
+  model: string | Uint8Array,
+  options: OrtSessionOptions,
+): Promise<OrtSession> {
+  const ortUrl = pathToFileURL(createRequire(import.meta.url).resolve('onnxruntime-node')).href;
+  const worker = new Worker(workerUrl, { workerData: { ortUrl } });
+  const session = new WorkerSession(ort, worker);
+  try {
+    await session.create(model, options);
+  } catch (error) {
+    await worker.terminate();
+    throw error;
+  }
+  return session;
+}
