@@ -2,12 +2,12 @@
 // with 8 streaming generations running, sessions in worker threads (`loadModel({ worker: true })`) vs
 // in-process. ratio = (p99 without generation) / (p99 with 8 streams): 1 means the generations cost
 // /predict nothing; the goal 0.5 is "at most twice the p99" (issue 12 item 4).
-import autocannon from 'autocannon';
 import { loadModel } from '../packages/onnx/src/index.node.ts';
 import { createServer } from '../packages/server/src/index.ts';
 import { listen } from '../packages/server/src/node.ts';
 import { ensureFixtures, fixturePath } from '../test/fixtures/paths.ts';
 import { resultLine } from './measure.ts';
+import { postLoad } from './support/load.ts';
 
 const CONNECTIONS = 8;
 const STREAMS = 8;
@@ -15,14 +15,7 @@ const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 4);
 const body = JSON.stringify({ data: [[5.1, 3.5, 1.4, 0.2]] });
 
 async function p99Of(url: string, seconds: number): Promise<number> {
-  const result = await autocannon({
-    url,
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body,
-    connections: CONNECTIONS,
-    duration: seconds,
-  });
+  const result = await postLoad(url, body, CONNECTIONS, seconds);
   if (result.non2xx || result.errors)
     throw new Error(`${url}: ${result.non2xx} non-2xx, ${result.errors} errors`);
   return result.latency.p99;

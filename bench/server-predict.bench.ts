@@ -4,11 +4,11 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import autocannon from 'autocannon';
 import { loadModel } from '../packages/onnx/src/index.node.ts';
 import { createServer } from '../packages/server/src/index.ts';
 import { listen } from '../packages/server/src/node.ts';
 import { ensureFixtures, fixturePath, repoRoot } from '../test/fixtures/paths.ts';
+import { postLoad } from './support/load.ts';
 
 const CONNECTIONS = 64;
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 8);
@@ -37,14 +37,7 @@ async function waitFor(url: string, init: RequestInit): Promise<void> {
 }
 
 async function load(url: string, seconds: number) {
-  const result = await autocannon({
-    url,
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body,
-    connections: CONNECTIONS,
-    duration: seconds,
-  });
+  const result = await postLoad(url, body, CONNECTIONS, seconds);
   return {
     requestsPerSecond: result.requests.average,
     p99Ms: result.latency.p99,

@@ -17,6 +17,7 @@ import { type Listening, listen } from '@mlkit/server/node';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureFixtures, fixturePath } from '../../../test/fixtures/paths.ts';
+import { expectVectorsClose } from './real-clients.ts';
 
 const API_KEY = 'sk-onnx-fixtures-0123456789';
 const messages = [
@@ -58,17 +59,6 @@ async function collect(stream: AsyncIterable<TextGenerationChunk>) {
     deltas,
     finish: finish && { finishReason: finish.finishReason, usage: tokenCounts(finish.usage) },
   };
-}
-
-function expectVectorsClose(actual: ArrayLike<number>[], expected: ArrayLike<number>[], tolerance = 1e-6) {
-  expect(actual).toHaveLength(expected.length);
-  actual.forEach((vector, row) => {
-    expect(vector).toHaveLength(expected[row]!.length);
-    let worst = 0;
-    for (let i = 0; i < vector.length; i++)
-      worst = Math.max(worst, Math.abs(vector[i]! - expected[row]![i]!));
-    expect(worst).toBeLessThanOrEqual(tolerance);
-  });
 }
 
 let listening: Listening;
