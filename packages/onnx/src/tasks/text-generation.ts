@@ -195,15 +195,14 @@ export function textGenerationTask({
   const takesTools =
     options.toolCallFormat !== undefined ||
     (templateSource !== undefined && templateTakesTools(templateSource));
-  const vocabSize =
-    numberOf(config.vocab_size) ??
-    Math.max(
-      ...Object.values(
-        ((folder.tokenizerJson as { model?: { vocab?: Record<string, number> } }).model?.vocab ??
-          {}) as Record<string, number>,
-      ),
-      ...tokenizer.tokenizer.get_added_tokens_decoder().keys(),
-    ) + 1;
+  // The logits width when config.json does not say: one past the highest id the tokenizer knows, added
+  // tokens too (a loop, not Math.max(...ids): a 150k-token vocabulary overflows the call's arguments).
+  const tokenIdLimit = () => {
+    let highest = -1;
+    for (const id of tokenizer.tokenizer.get_vocab(true).values()) if (id > highest) highest = id;
+    return highest + 1;
+  };
+  const vocabSize = numberOf(config.vocab_size) ?? tokenIdLimit();
   let vocabulary: TokenVocabulary | undefined;
   const compile = (grammar: Grammar, param: string): CompiledGrammar => {
     vocabulary ??= vocabularyOf(folder.tokenizerJson!, { eosIds: [...eosIds], vocabSize });
