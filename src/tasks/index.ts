@@ -2,6 +2,7 @@ export type { BatchPlan } from './batch.ts';
 export * from './classification.ts';
 export * from './embedding.ts';
 export * from './json-schema.ts';
+export * from './media.ts';
 export * from './task.ts';
 export * from './tensor.ts';
 export * from './text-generation.ts';
