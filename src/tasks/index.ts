@@ -1,23 +1,40 @@
 export type { BatchPlan } from './batch.ts';
 export * from './classification.ts';
 export * from './embedding.ts';
+export * from './image-classification.ts';
 export * from './json-schema.ts';
 export * from './media.ts';
+export * from './object-detection.ts';
+export * from './speech-to-text.ts';
 export * from './task.ts';
 export * from './tensor.ts';
 export * from './text-generation.ts';
+export * from './text-to-speech.ts';
 export * from './usage.ts';
 
 import { classification } from './classification.ts';
 import { embedding } from './embedding.ts';
+import { imageClassification } from './image-classification.ts';
+import { objectDetection } from './object-detection.ts';
+import { speechToText } from './speech-to-text.ts';
 import { tensor } from './tensor.ts';
 import { textGeneration } from './text-generation.ts';
+import { textToSpeech } from './text-to-speech.ts';
 
 /**
  * Every built-in task, the one table of them: `tasks`, `TaskName` and `defineModel`'s typed
  * signatures (tried in this order) are made from it, so a new task is added here once.
  */
-export const builtinTasks = [textGeneration, embedding, classification, tensor] as const;
+export const builtinTasks = [
+  textGeneration,
+  embedding,
+  classification,
+  tensor,
+  imageClassification,
+  objectDetection,
+  speechToText,
+  textToSpeech,
+] as const;
 
 type BuiltinTask = (typeof builtinTasks)[number];
 
@@ -25,7 +42,7 @@ type BuiltinTask = (typeof builtinTasks)[number];
 export const tasks = Object.freeze(Object.fromEntries(builtinTasks.map((task) => [task.name, task]))) as {
   readonly [T in BuiltinTask as T['name']]: T;
 };
-/** The name of a built-in task: `'text-generation' | 'embedding' | 'classification' | 'tensor'`. */
+/** The name of a built-in task: `'text-generation' | 'embedding' | 'classification' | 'tensor' | 'image-classification' | ...`. */
 export type TaskName = BuiltinTask['name'];
 /** The task type of a task name, e.g. `TaskByName<'embedding'>` is `EmbeddingTask`. */
 export type TaskByName<N extends TaskName> = (typeof tasks)[N];

@@ -65,4 +65,25 @@ export const INVALID_INPUTS: Record<string, readonly unknown[]> = {
     { inputs: { x: { dtype: 'float32', shape: [2], data: [1, 2] } } },
     { inputs: { x: { dtype: 'float32', shape: [3], data: new Float32Array(2) } } },
   ],
+  'image-classification': [
+    {},
+    { image: [] },
+    { image: 'file:///etc/passwd' },
+    { image: { data: new Uint8Array(5), width: 2, height: 2, channels: 3 } },
+    { image: 'https://example.com/cat.png', topK: 0 },
+  ],
+  'object-detection': [
+    {},
+    { image: 42 },
+    { image: { data: new Uint8Array(4), width: 2, height: 2, channels: 2 } },
+    { image: 'https://example.com/street.png', threshold: 1.5 },
+  ],
+  'speech-to-text': [
+    {},
+    { audio: 'not a url' },
+    { audio: { pcm: [0, 0.1], sampleRate: 16000 } },
+    { audio: { pcm: new Float32Array(16), sampleRate: 0 } },
+    { audio: new Uint8Array(8), language: 'English' },
+  ],
+  'text-to-speech': [{}, { text: '' }, { text: 'hi', format: 'ogg' }, { text: 'hi', speed: 10 }],
 };

@@ -21,6 +21,7 @@ import { type ModelSource, openSource } from './source.ts';
 import { classificationRunner } from './tasks/classification.ts';
 import type { LocalRunner, TaskContext, TaskRunner } from './tasks/context.ts';
 import { embeddingRunner } from './tasks/embedding.ts';
+import { notLocalYet } from './tasks/not-yet.ts';
 import { tensorRunner } from './tasks/tensor.ts';
 import { textGenerationRunner } from './tasks/text-generation.ts';
 
@@ -55,6 +56,10 @@ const RUNNERS: { [N in TaskName]: LocalRunner<TaskByName<N>> } = {
   classification: classificationRunner,
   embedding: embeddingRunner,
   'text-generation': textGenerationRunner,
+  'image-classification': notLocalYet('image-classification'),
+  'object-detection': notLocalYet('object-detection'),
+  'speech-to-text': notLocalYet('speech-to-text'),
+  'text-to-speech': notLocalYet('text-to-speech'),
 };
 
 /** A model whose task was read from its folder: narrow it with `model.task === 'embedding'`, say. */

@@ -6,6 +6,10 @@ export const agreementMeaning: Record<TaskName, string> = {
   classification: 'label match',
   embedding: 'mean embedding cosine',
   tensor: 'equal output tensors',
+  'image-classification': 'top label match',
+  'object-detection': 'detections matched (same label, IoU >= 0.5)',
+  'speech-to-text': 'exact text match',
+  'text-to-speech': 'not compared (audio)',
 };
 
 /** How far two outputs of one input agree, 0 to 1: core's measure (the one `shadow()` reports). */
