@@ -37,7 +37,11 @@ const dimension = z.int().check(z.positive());
 /** Schema of decoded pixels: row-major, `channels` interleaved bytes per pixel (1 gray, 3 RGB, 4 RGBA). */
 export const RawImage = z
   .strictObject({
-    data: z.union([z.instanceof(Uint8Array), z.instanceof(Uint8ClampedArray)]),
+    // Any backing buffer (a decoder's pooled buffer, a SharedArrayBuffer), not only ArrayBuffer.
+    data: z.custom<Uint8Array<ArrayBufferLike> | Uint8ClampedArray<ArrayBufferLike>>(
+      (value) => value instanceof Uint8Array || value instanceof Uint8ClampedArray,
+      'expected a Uint8Array or Uint8ClampedArray of pixel bytes',
+    ),
     width: dimension,
     height: dimension,
     channels: z.union([z.literal(1), z.literal(3), z.literal(4)]),
@@ -63,7 +67,10 @@ export type ImageSource = z.infer<typeof ImageSource>;
 
 /** Schema of PCM audio: samples in [-1, 1] (mono, or channels interleaved) at `sampleRate` Hz. */
 export const PcmAudio = z.strictObject({
-  pcm: z.instanceof(Float32Array),
+  pcm: z.custom<Float32Array<ArrayBufferLike>>(
+    (value) => value instanceof Float32Array,
+    'expected a Float32Array of samples',
+  ),
   sampleRate: z.int().check(z.positive()),
   /** Interleaved channels in `pcm`; 1 when omitted. */
   channels: z.optional(z.int().check(z.positive())),
