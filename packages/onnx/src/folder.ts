@@ -34,6 +34,13 @@ export interface ModelFolder {
   poolingConfig?: Json;
   /** sentence-transformers `modules.json`. */
   modules?: Json[];
+  /**
+   * The image processor's or feature extractor's settings: `preprocessor_config.json`, else the
+   * `image_processor` / `feature_extractor` entry of a `processor_config.json` that holds them.
+   */
+  preprocessorConfig?: Json;
+  /** Other JSON files a task asked for by name (`FolderNeeds.json`), e.g. a CTC tokenizer's `vocab.json`. */
+  json?: Record<string, Json>;
   /** Why a file that was read came back missing, by name, where the source could tell (an HTML answer). */
   missing?: Record<string, string>;
 }
@@ -48,6 +55,10 @@ export interface FolderNeeds {
   chatTemplate?: boolean;
   /** sentence-transformers modules.json and its Pooling module's config.json. */
   pooling?: boolean;
+  /** preprocessor_config.json (vision and audio models). */
+  preprocessor?: boolean;
+  /** Further JSON files by name, read into `ModelFolder.json` when present. */
+  json?: string[];
 }
 
 const decoder = new TextDecoder();
@@ -149,6 +160,14 @@ export async function readNeededFiles(
     );
   }
   if (needs.pooling) reads.push(readPooling(files, folder));
+  if (needs.preprocessor && !folder.preprocessorConfig) reads.push(readPreprocessor(files, folder));
+  for (const name of needs.json ?? []) {
+    reads.push(
+      readJson(files, name, folder).then((json) => {
+        if (json) folder.json = { ...folder.json, [name]: json };
+      }),
+    );
+  }
   await Promise.all(reads);
   if (needs.chatTemplate && folder.chatTemplate === undefined) {
     const template =
@@ -262,4 +281,17 @@ export async function findModelFile(files: ModelFiles, dtype: DType | undefined)
   throw new ModelLoadError(
     `${files.label}: no model file found — tried ${candidates.join(', ')}${why ? ` (${why})` : ''}. Pass { modelFile }, { files } or an .onnx URL`,
   );
+}
+
+/** preprocessor_config.json, else the image processor / feature extractor inside processor_config.json. */
+async function readPreprocessor(files: ModelFiles, folder: ModelFolder): Promise<void> {
+  const own = await readJson(files, 'preprocessor_config.json', folder);
+  if (own) {
+    folder.preprocessorConfig = own;
+    return;
+  }
+  const processor = await readJson(files, 'processor_config.json', folder);
+  const nested = processor?.image_processor ?? processor?.feature_extractor;
+  if (nested && typeof nested === 'object' && !Array.isArray(nested))
+    folder.preprocessorConfig = nested as Json;
 }
