@@ -7,7 +7,7 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join, resolve, sep } from 'node:path';
 import { createInterface } from 'node:readline';
 import { ensureFixtures, fixturePath } from '../test/fixtures/paths.ts';
 
@@ -145,10 +145,16 @@ console.log('ok   packed tarballs import in plain Node ESM:', ${JSON.stringify(O
     app,
   );
   run('node', ['conformance.node.ts'], app);
+  // dist/ holds one file per module: the suite must live in dist/testing/ alone, and no other file may
+  // import from there.
   const coreDist = join(app, 'node_modules', '@mlkit', 'core', 'dist');
-  for (const file of readdirSync(coreDist).filter((name) => name.endsWith('.js'))) {
-    if (readFileSync(join(coreDist, file), 'utf8').includes('ConformanceError')) {
-      throw new Error(`dist/${file} holds the conformance suite: @mlkit/core's main entry would load it`);
+  for (const file of readdirSync(coreDist, { recursive: true, encoding: 'utf8' })) {
+    if (!file.endsWith('.js') || file.startsWith(`testing${sep}`)) continue;
+    const code = readFileSync(join(coreDist, file), 'utf8');
+    if (code.includes('ConformanceError') || /from "[^"]*\/testing\//.test(code)) {
+      throw new Error(
+        `dist/${file} holds or imports the conformance suite: @mlkit/core's main entry would load it`,
+      );
     }
   }
   console.log('ok   an external provider passes @mlkit/core/testing from the packed tarball (node:test)');

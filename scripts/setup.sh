@@ -31,7 +31,7 @@ fi
 
 # Build every package when any source or build config is newer than the last build.
 stamp=node_modules/.mlkit-build-stamp
-if [ ! -f "$stamp" ] || [ -n "$(find src packages/*/src tsup.config.ts packages/*/tsup.config.ts package.json packages/*/package.json -newer "$stamp" -print -quit 2>/dev/null)" ]; then
+if [ ! -f "$stamp" ] || [ -n "$(find src packages/*/src tsconfig.dist.json packages/*/tsup.config.ts package.json packages/*/package.json -newer "$stamp" -print -quit 2>/dev/null)" ]; then
   echo "mlkit setup: build" >&2
   npm run build --silent
   touch "$stamp"

@@ -1,4 +1,4 @@
-// One OpenAI-compatible chat call, as a browser app writes it: the bundle size-limit measures (.size-limit.json).
+// One OpenAI-compatible chat call, as a browser app writes it: the bundle size-limit measures (.size-limit.js).
 import { createOpenAICompatible } from '@mlkit/core';
 
 const model = createOpenAICompatible({
