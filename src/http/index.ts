@@ -4,6 +4,7 @@
  * @module @mlkit/core/http
  */
 export { type AuthOptions, authHeaders, readEnv } from './auth.ts';
+export { type LimitedBytes, readLimitedBytes } from './body.ts';
 export {
   type ErrorBody,
   errorFromResponse,
