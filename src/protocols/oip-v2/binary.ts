@@ -15,6 +15,13 @@ export const HEADER_LENGTH_HEADER = 'inference-header-content-length';
 const utf8 = new TextEncoder();
 const fromUtf8 = new TextDecoder();
 
+/**
+ * The raw elements of BYTES tensors whose elements are binary (encoded images), by their `data`
+ * array: a core BYTES tensor holds strings, which cannot carry arbitrary bytes. A tensor read from
+ * the binary extension has its elements here; a tensor listed here is written with these bytes.
+ */
+export const rawElements = new WeakMap<readonly string[], Uint8Array[]>();
+
 /** Bytes per element of each fixed-size datatype. */
 const ELEMENT_BYTES: Record<Exclude<OipDatatype, 'BYTES'>, number> = {
   BOOL: 1,
@@ -46,7 +53,7 @@ function rawBytes(data: ArrayBufferView & { length: number; BYTES_PER_ELEMENT: n
 /** A tensor's binary form: raw little-endian elements, or length-prefixed BYTES elements. */
 export function tensorToBytes(tensor: Tensor): Uint8Array {
   if (tensor.dtype !== 'string') return rawBytes(tensor.data);
-  const encoded = tensor.data.map((text) => utf8.encode(text));
+  const encoded = rawElements.get(tensor.data) ?? tensor.data.map((text) => utf8.encode(text));
   const out = new Uint8Array(encoded.reduce((total, item) => total + 4 + item.byteLength, 0));
   const view = new DataView(out.buffer);
   let offset = 0;
@@ -69,6 +76,7 @@ export function tensorFromBytes(
   const dtype = OIP_DATATYPES[datatype];
   if (datatype === 'BYTES') {
     const data: string[] = [];
+    const raw: Uint8Array[] = [];
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     let offset = 0;
     while (offset < bytes.byteLength) {
@@ -78,12 +86,15 @@ export function tensorFromBytes(
       if (offset + 4 + length > bytes.byteLength) {
         throw invalid(path, `BYTES element ${data.length} says ${length} bytes but the data ends before`);
       }
-      data.push(fromUtf8.decode(bytes.subarray(offset + 4, offset + 4 + length)));
+      const element = bytes.subarray(offset + 4, offset + 4 + length);
+      raw.push(element);
+      data.push(fromUtf8.decode(element));
       offset += 4 + length;
     }
     if (data.length !== count) {
       throw invalid(path, `has ${data.length} BYTES elements but shape [${shape.join(', ')}] needs ${count}`);
     }
+    rawElements.set(data, raw);
     return { dtype: 'string', shape, data };
   }
   const width = ELEMENT_BYTES[datatype];

@@ -9,7 +9,9 @@ import { classificationMapping } from './classification.ts';
 import type { InferContext } from './context.ts';
 import { embeddingMapping } from './embedding.ts';
 import { textGenerationMapping } from './generate.ts';
+import { imageClassificationMapping } from './image-classification.ts';
 import type { TensorRequest, TensorResponse } from './message.ts';
+import { objectDetectionMapping } from './object-detection.ts';
 import { tensorMapping } from './tensor.ts';
 import { invalid } from './tensors.ts';
 
@@ -17,6 +19,8 @@ export { HEADER_LENGTH_HEADER, splitBody } from './binary.ts';
 export type { InferContext } from './context.ts';
 export { errorBody } from './errors.ts';
 export { decodeGenerateEvent, encodeGenerateChunk, generateMapping } from './generate.ts';
+export { imageClassificationMapping } from './image-classification.ts';
+export { dataUrlBytes, IMAGE_INPUT } from './images.ts';
 export {
   decodeInferRequest,
   decodeInferResponse,
@@ -28,6 +32,7 @@ export {
   type TensorResponse,
 } from './message.ts';
 export { MODEL_VERSION, modelMetadata } from './metadata.ts';
+export { objectDetectionMapping } from './object-detection.ts';
 export * from './schemas.ts';
 export { parseJsonLossless } from './tensors.ts';
 
@@ -42,6 +47,8 @@ export const oipV2 = {
     classification: classificationMapping,
     embedding: embeddingMapping,
     'text-generation': textGenerationMapping,
+    'image-classification': imageClassificationMapping,
+    'object-detection': objectDetectionMapping,
   },
 } as const satisfies Protocol;
 

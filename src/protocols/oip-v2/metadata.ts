@@ -29,6 +29,9 @@ const CLASSIFICATION_OUTPUTS: TensorMetadata[] = [
 ];
 const TEXT_INPUT: TensorMetadata = { name: 'text', datatype: 'BYTES', shape: [-1] };
 
+// Encoded files (BYTES [N]) are accepted too; see images.ts.
+const IMAGE_PIXELS: TensorMetadata = { name: 'image', datatype: 'UINT8', shape: [-1, -1, -1, -1] };
+
 type Described = { inputs: TensorMetadata[]; outputs: TensorMetadata[] };
 
 /** How each task's tensors look over OIP infer (see the task mappings); a table, one row per task. */
@@ -51,6 +54,22 @@ const DESCRIBE: Partial<Record<TaskName, (model: ServedModel) => Described>> = {
   embedding: () => ({
     inputs: [TEXT_INPUT],
     outputs: [{ name: 'embedding', datatype: 'FP32', shape: [-1, -1] }],
+  }),
+  'image-classification': () => ({
+    inputs: [IMAGE_PIXELS],
+    outputs: [
+      { name: 'labels', datatype: 'BYTES', shape: [-1, -1] },
+      { name: 'scores', datatype: 'FP32', shape: [-1, -1] },
+    ],
+  }),
+  'object-detection': () => ({
+    inputs: [IMAGE_PIXELS],
+    outputs: [
+      { name: 'boxes', datatype: 'FP32', shape: [-1, -1, 4] },
+      { name: 'scores', datatype: 'FP32', shape: [-1, -1] },
+      { name: 'labels', datatype: 'BYTES', shape: [-1, -1] },
+      { name: 'detection_count', datatype: 'INT32', shape: [-1] },
+    ],
   }),
   'text-generation': () => ({
     inputs: [{ name: 'text_input', datatype: 'BYTES', shape: [1] }],

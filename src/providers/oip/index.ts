@@ -9,14 +9,19 @@ import type { TransportOptions } from '../../http/types.ts';
 import type { Model } from '../../model.ts';
 import { classificationMapping } from '../../protocols/oip-v2/classification.ts';
 import { embeddingMapping } from '../../protocols/oip-v2/embedding.ts';
+import { imageClassificationMapping } from '../../protocols/oip-v2/image-classification.ts';
+import { objectDetectionMapping } from '../../protocols/oip-v2/object-detection.ts';
 import type { ModelMetadata, ServerMetadata } from '../../protocols/oip-v2/schemas.ts';
 import { tensorMapping } from '../../protocols/oip-v2/tensor.ts';
 import { type ClassificationTask, classification } from '../../tasks/classification.ts';
 import { type EmbeddingTask, embedding } from '../../tasks/embedding.ts';
+import { type ImageClassificationTask, imageClassification } from '../../tasks/image-classification.ts';
+import { type ObjectDetectionTask, objectDetection } from '../../tasks/object-detection.ts';
 import { type TensorTask, tensor } from '../../tasks/tensor.ts';
 import type { TextGenerationTask } from '../../tasks/text-generation.ts';
 import { createGenerateModel, type GenerateSettings } from './generate.ts';
 import { createInferModel, type InferModelSettings } from './infer.ts';
+import { readBlobs } from './media.ts';
 import type { ProbeOptions, WaitUntilReadyOptions } from './server.ts';
 import * as server from './server.ts';
 
@@ -47,6 +52,16 @@ export interface OpenInferenceProvider {
   classification(modelName: string, settings?: OipClassificationSettings): Model<ClassificationTask>;
   /** Texts -> vectors (the model's float [N, D] output). */
   embedding(modelName: string, settings?: InferModelSettings): Model<EmbeddingTask>;
+  /**
+   * Images -> per image its top-k labels: UINT8 [N, H, W, C] for raw pixels, BYTES [N] for encoded
+   * files; answers of labels + scores, Triton's classification strings, or scores [N, C] with `labels`.
+   */
+  imageClassification(
+    modelName: string,
+    settings?: OipClassificationSettings,
+  ): Model<ImageClassificationTask>;
+  /** Images -> per image its detections: boxes [N, K, 4], scores [N, K], labels [N, K] (+ detection_count). */
+  objectDetection(modelName: string, settings?: OipClassificationSettings): Model<ObjectDetectionTask>;
   /** Prompt -> text over the generate extension; `stream()` uses `generate_stream`. */
   textGeneration(modelName: string, settings?: GenerateSettings): Model<TextGenerationTask>;
   /** Whether the server is live (`GET v2/health/live` answers 2xx). */
@@ -111,6 +126,36 @@ export function createOpenInference(settings: OpenInferenceSettings): OpenInfere
       createInferModel(classification, classificationMapping, modelName, inferContext(true), modelSettings),
     embedding: (modelName, modelSettings = {}) =>
       createInferModel(embedding, embeddingMapping, modelName, inferContext(true), modelSettings),
+    imageClassification: (modelName, modelSettings = {}) =>
+      createInferModel(
+        imageClassification,
+        imageClassificationMapping,
+        modelName,
+        inferContext(true),
+        modelSettings,
+        {
+          prepare: readBlobs,
+          finish: (output, input) => ({
+            ...output,
+            predictions: output.predictions.map((row) => row.slice(0, input.topK)),
+          }),
+        },
+      ),
+    objectDetection: (modelName, modelSettings = {}) =>
+      createInferModel(
+        objectDetection,
+        objectDetectionMapping,
+        modelName,
+        inferContext(true),
+        modelSettings,
+        {
+          prepare: readBlobs,
+          finish: (output, input) => ({
+            ...output,
+            detections: output.detections.map((list) => list.filter((d) => d.score >= input.threshold)),
+          }),
+        },
+      ),
     textGeneration: (modelName, modelSettings) =>
       createGenerateModel(modelName, { provider: name, transport, onEvent }, modelSettings),
     health: (options) => server.isLive(probes, options),

@@ -12,7 +12,7 @@ import {
 } from '../../protocols/oip-v2/message.ts';
 import type { ModelMetadata } from '../../protocols/oip-v2/schemas.ts';
 import type { TaskMapping } from '../../protocols/types.ts';
-import type { Task } from '../../tasks/task.ts';
+import type { OutputOf, ParsedInputOf, Task } from '../../tasks/task.ts';
 import { callOptions } from '../openai-compatible/request.ts';
 import { modelPath } from './server.ts';
 
@@ -57,6 +57,12 @@ export async function infer(
   return decodeInferResponse(response.bytes, response.headers.get(HEADER_LENGTH_HEADER), provider);
 }
 
+/** Steps of a task around its mapping: async input reads (Blobs) before, trimming after. */
+export interface InferHooks<T extends Task> {
+  prepare?(input: ParsedInputOf<T>): Promise<ParsedInputOf<T>>;
+  finish?(output: OutputOf<T>, input: ParsedInputOf<T>): OutputOf<T>;
+}
+
 /** A Model of `task` whose calls are OIP infer requests mapped by `mapping`. */
 export function createInferModel<T extends Task>(
   task: T,
@@ -64,6 +70,7 @@ export function createInferModel<T extends Task>(
   modelName: string,
   context: InferModelContext,
   settings: InferModelSettings & { labels?: readonly string[] },
+  hooks: InferHooks<T> = {},
 ): Model<T> {
   const { version, labels } = settings;
   const binary = settings.binary ?? context.binary;
@@ -73,7 +80,8 @@ export function createInferModel<T extends Task>(
     task,
     capabilities: { streaming: false, batching: true, local: false },
     onEvent: context.onEvent,
-    async run(input, call) {
+    async run(given, call) {
+      const input = hooks.prepare ? await hooks.prepare(given) : given;
       const wire: InferContext = { modelName, ...(labels && { labels }) };
       if (context.needsMetadata) {
         // Input the mapping refuses (ragged rows, token ids) fails before the metadata request too.
@@ -82,7 +90,8 @@ export function createInferModel<T extends Task>(
       }
       const request = mapping.encodeRequest(input, wire);
       const response = await infer(context.transport, path, request, binary, call, context.provider);
-      return mapping.decodeResponse(response, wire);
+      const output = mapping.decodeResponse(response, wire);
+      return hooks.finish ? hooks.finish(output, input) : output;
     },
   });
 }

@@ -7,7 +7,13 @@ import { createOpenInference, type OpenInferenceProvider, type OpenInferenceSett
 /** Options of `createModel('oip:...')`: the server's settings and the model's. */
 export interface OipModelOptions extends Omit<OpenInferenceSettings, 'baseURL'> {
   /** Default 'classification' (the usual model behind OIP: rows or texts in, labels out). */
-  task?: 'tensor' | 'classification' | 'embedding' | 'text-generation';
+  task?:
+    | 'tensor'
+    | 'classification'
+    | 'embedding'
+    | 'text-generation'
+    | 'image-classification'
+    | 'object-detection';
   /** Classification: class names by index. */
   labels?: readonly string[];
 }
@@ -44,6 +50,10 @@ const MODELS: Record<
   classification: (provider, modelName, settings) => provider.classification(modelName, settings) as Model,
   embedding: (provider, modelName, { labels: _, ...settings }) =>
     provider.embedding(modelName, settings) as Model,
+  'image-classification': (provider, modelName, settings) =>
+    provider.imageClassification(modelName, settings) as Model,
+  'object-detection': (provider, modelName, settings) =>
+    provider.objectDetection(modelName, settings) as Model,
   'text-generation': (provider, modelName, { version }) =>
     provider.textGeneration(modelName, version === undefined ? {} : { version }) as Model,
 };
