@@ -26,7 +26,7 @@ const MediaUrl = z.union([z.string().check(z.minLength(1)), z.instanceof(URL)]).
 
 /** Encoded file bytes: PNG/JPEG/WebP for images, WAV (and what the platform decodes) for audio. */
 const EncodedBytes = z.union([
-  z.instanceof(Uint8Array),
+  z.custom<Uint8Array<ArrayBufferLike>>((value) => value instanceof Uint8Array, 'expected a Uint8Array'),
   z.instanceof(ArrayBuffer),
   // Browser File/Blob from an <input type=file> (Blob is global in Node 18+, browsers, Deno, Bun).
   z.custom<Blob>((value) => typeof Blob !== 'undefined' && value instanceof Blob, 'expected a Blob'),

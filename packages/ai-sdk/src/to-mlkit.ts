@@ -39,7 +39,7 @@ export interface ToMlkitOptions {
   onWarnings?: (warnings: SharedV4Warning[], modelId: string) => void;
 }
 
-function defaultOnWarnings(warnings: SharedV4Warning[], modelId: string): void {
+export function defaultOnWarnings(warnings: SharedV4Warning[], modelId: string): void {
   for (const warning of warnings) {
     const text =
       warning.type === 'unsupported' || warning.type === 'compatibility'
