@@ -42,8 +42,10 @@ export {
   type OpenAICompatibleProvider,
   type OpenAICompatibleSettings,
   openai,
+  type SpeechSettings,
   type TextGenerationDefaults,
   type TextGenerationSettings,
+  type TranscriptionSettings,
 } from './providers/openai-compatible/index.ts';
 export type { OpenAIModelOptions } from './providers/openai-compatible/schemes.ts';
 export {
@@ -53,6 +55,11 @@ export {
   type PredictSettings,
 } from './providers/predict/index.ts';
 export type { PredictModelOptions } from './providers/predict/schemes.ts';
+export {
+  createPredictImageClassification,
+  createPredictObjectDetection,
+  type PredictVisionSettings,
+} from './providers/predict/vision.ts';
 export {
   createTFServing,
   type TFServingClassificationSettings,

@@ -7,14 +7,20 @@ import { createTransport } from '../../http/transport.ts';
 import type { Transport, TransportOptions } from '../../http/types.ts';
 import type { Model } from '../../model.ts';
 import type { EmbeddingTask } from '../../tasks/embedding.ts';
+import type { SpeechToTextTask } from '../../tasks/speech-to-text.ts';
 import type { TextGenerationTask } from '../../tasks/text-generation.ts';
+import type { TextToSpeechTask } from '../../tasks/text-to-speech.ts';
 import { createChatModel, type TextGenerationSettings } from './chat.ts';
 import { createEmbeddingModel, type EmbeddingSettings } from './embeddings.ts';
 import { type ListModelsOptions, listModels, type ModelInfo } from './models.ts';
+import { createSpeechModel, type SpeechSettings } from './speech.ts';
+import { createTranscriptionModel, type TranscriptionSettings } from './transcription.ts';
 
 export type { TextGenerationDefaults, TextGenerationSettings } from './chat.ts';
 export type { EmbeddingSettings } from './embeddings.ts';
 export type { ListModelsOptions, ModelInfo } from './models.ts';
+export type { SpeechSettings } from './speech.ts';
+export type { TranscriptionSettings } from './transcription.ts';
 
 /** Settings of an OpenAI-compatible server: its name and URL plus every transport option (apiKey, maxRetries, ...). */
 export interface OpenAICompatibleSettings extends Omit<TransportOptions, 'provider' | 'modelId'> {
@@ -32,6 +38,21 @@ export interface OpenAICompatibleProvider {
   textGeneration(modelName: string, settings?: TextGenerationSettings): Model<TextGenerationTask>;
   /** An embedding model over embeddings, id `name:modelName`. */
   embedding(modelName: string, settings?: EmbeddingSettings): Model<EmbeddingTask>;
+  /**
+   * A speech-to-text model over audio/transcriptions (audio/translations with `translate: true`), id `name:modelName`.
+   *
+   * @example
+   * const { text } = await openai().transcription('whisper-1').run({ audio: await file.bytes() });
+   */
+  transcription(modelName: string, settings?: TranscriptionSettings): Model<SpeechToTextTask>;
+  /**
+   * A text-to-speech model over audio/speech, id `name:modelName`. OpenAI needs a voice: per call
+   * (`input.voice`) or in `settings.voice`.
+   *
+   * @example
+   * const { audio } = await openai().speech('gpt-4o-mini-tts', { voice: 'alloy' }).run({ text: 'Hello' });
+   */
+  speech(modelName: string, settings?: SpeechSettings): Model<TextToSpeechTask>;
   /** The models the server offers (GET models). */
   listModels(options?: ListModelsOptions): Promise<ModelInfo[]>;
 }
@@ -85,6 +106,16 @@ export function createOpenAICompatible(settings: OpenAICompatibleSettings): Open
       const id = `${name}:${modelName}`;
       const context = { provider: name, transport: transportFor(id), onEvent };
       return createEmbeddingModel(id, modelName, context, modelSettings);
+    },
+    transcription(modelName, modelSettings) {
+      const id = `${name}:${modelName}`;
+      const context = { provider: name, transport: transportFor(id), onEvent };
+      return createTranscriptionModel(id, modelName, context, modelSettings);
+    },
+    speech(modelName, modelSettings) {
+      const id = `${name}:${modelName}`;
+      const context = { provider: name, transport: transportFor(id), onEvent, voiceRequired: isOpenAI };
+      return createSpeechModel(id, modelName, context, modelSettings);
     },
     listModels(options = {}) {
       // No defineModel here: the transport calls the provider's listener, then the call's.

@@ -11,24 +11,49 @@ import {
   type OpenAICompatibleSettings,
   openai,
 } from './index.ts';
+import type { SpeechSettings } from './speech.ts';
+import type { TranscriptionSettings } from './transcription.ts';
 
 /** Options of `createModel('openai:...')` and `createModel('openai-compatible:...')`: the server's settings and the model's. */
 export interface OpenAIModelOptions
   extends Partial<OpenAICompatibleSettings>,
     TextGenerationSettings,
-    EmbeddingSettings {
-  /** Default: 'embedding' when the model's name contains "embed", else 'text-generation'. */
-  task?: 'text-generation' | 'embedding';
+    EmbeddingSettings,
+    TranscriptionSettings,
+    SpeechSettings {
+  /**
+   * Default from the model's name: 'embedding' with "embed", 'speech-to-text' with "whisper" or
+   * "transcribe", 'text-to-speech' with "tts", else 'text-generation'.
+   */
+  task?: 'text-generation' | 'embedding' | 'speech-to-text' | 'text-to-speech';
 }
 
 /** Splits createModel()'s options into the provider's settings and the model's settings. */
 function split(options: CreateModelOptions) {
-  const { task, defaults, maxBatchSize, concurrency, encodingFormat, ...provider } = options;
+  const {
+    task,
+    defaults,
+    maxBatchSize,
+    concurrency,
+    encodingFormat,
+    streaming,
+    voice,
+    pcmSampleRate,
+    ...provider
+  } = options;
   return {
     task,
     provider: provider as Partial<OpenAICompatibleSettings>,
-    model: { defaults, maxBatchSize, concurrency, encodingFormat } as never,
+    model: { defaults, maxBatchSize, concurrency, encodingFormat, streaming, voice, pcmSampleRate } as never,
   };
+}
+
+/** The task a model's name implies when createModel() is given none. */
+function taskOfName(id: string): NonNullable<OpenAIModelOptions['task']> {
+  if (/embed/i.test(id)) return 'embedding';
+  if (/whisper|transcribe/i.test(id)) return 'speech-to-text';
+  if (/tts/i.test(id)) return 'text-to-speech';
+  return 'text-generation';
 }
 
 function modelOf(
@@ -37,13 +62,23 @@ function modelOf(
   id: string,
   { task: given, model: settings }: ReturnType<typeof split>,
 ): Model {
-  // Without a task, an id naming an embedding model ('text-embedding-3-small', 'nomic-embed-text') embeds.
-  const task = given ?? (/embed/i.test(id) ? 'embedding' : 'text-generation');
+  // Without a task, the id says it: 'text-embedding-3-small' embeds, 'whisper-1' transcribes, 'tts-1' speaks.
+  const task = given ?? taskOfName(id);
   if (task === 'text-generation') return provider.textGeneration(id, settings) as Model;
   if (task === 'embedding') return provider.embedding(id, settings) as Model;
-  throw new InvalidInputError(`"${scheme}:" models run text-generation or embedding, not "${task}"`, {
-    issues: [{ path: 'options.task', message: 'expected "text-generation" or "embedding"' }],
-  });
+  if (task === 'speech-to-text') return provider.transcription(id, settings) as Model;
+  if (task === 'text-to-speech') return provider.speech(id, settings) as Model;
+  throw new InvalidInputError(
+    `"${scheme}:" models run text-generation, embedding, speech-to-text or text-to-speech, not "${task}"`,
+    {
+      issues: [
+        {
+          path: 'options.task',
+          message: 'expected "text-generation", "embedding", "speech-to-text" or "text-to-speech"',
+        },
+      ],
+    },
+  );
 }
 
 /** `openai:gpt-4o-mini` — OpenAI's API; options are OpenAICompatibleSettings plus the model's settings. */
