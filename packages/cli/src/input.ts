@@ -1,6 +1,26 @@
+import { readFileSync } from 'node:fs';
 import { InvalidInputError, type TaskName, TENSOR_ARRAYS } from '@mlkit/core';
 
-/** What a task takes when given plain text: a prompt, the texts to embed, the text to classify. */
+/**
+ * A media argument: an http(s)/data URL as it is, else a file path read into bytes (the model
+ * decodes them). A path that cannot be read is an InvalidInputError naming it.
+ */
+function mediaOf(text: string, where: string, what: string): string | Uint8Array {
+  if (/^(https?|data):/i.test(text)) return text;
+  try {
+    return new Uint8Array(readFileSync(text));
+  } catch (cause) {
+    throw new InvalidInputError(
+      `${where}: cannot read the ${what} file "${text}" (${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message}); pass a file path or an http(s)/data URL`,
+      { issues: [{ path: where, message: `expected a readable ${what} file` }], cause },
+    );
+  }
+}
+
+/**
+ * What a task takes when given plain text: a prompt, the texts to embed, the text to classify or to
+ * speak, the image (vision tasks) or the recording (speech to text) as a file path or URL.
+ */
 export function inputFromText(text: string, task: TaskName, where = 'input'): unknown {
   switch (task) {
     case 'text-generation':
@@ -8,7 +28,13 @@ export function inputFromText(text: string, task: TaskName, where = 'input'): un
     case 'embedding':
       return { texts: [text] };
     case 'classification':
+    case 'text-to-speech':
       return { text };
+    case 'image-classification':
+    case 'object-detection':
+      return { image: mediaOf(text, where, 'image') };
+    case 'speech-to-text':
+      return { audio: mediaOf(text, where, 'audio') };
     default:
       throw new InvalidInputError(
         `${where}: a ${task} model takes a JSON object, not plain text (e.g. {"inputs": {"x": {"dtype": "float32", "shape": [1, 4], "data": [1, 2, 3, 4]}}})`,

@@ -73,6 +73,44 @@ export function pretty(task: TaskName, output: unknown): string {
         })
         .join('\n');
     }
+    case 'image-classification': {
+      const { predictions } = output as { predictions: { label: string; score: number }[][] };
+      return predictions
+        .map((labels, index) => {
+          const line = labels.map((label) => `${label.label} (${round(label.score)})`).join(', ');
+          return predictions.length > 1 ? `${index}: ${line}` : line;
+        })
+        .join('\n');
+    }
+    case 'object-detection': {
+      const { detections } = output as {
+        detections: {
+          label: string;
+          score: number;
+          box: Record<'xmin' | 'ymin' | 'xmax' | 'ymax', number>;
+        }[][];
+      };
+      return detections
+        .flatMap((found, index) => {
+          const prefix = detections.length > 1 ? `${index}: ` : '';
+          if (found.length === 0) return [`${prefix}(nothing above the threshold)`];
+          return found.map(
+            ({ label, score, box }) =>
+              `${prefix}${label} (${round(score)}) at [${[box.xmin, box.ymin, box.xmax, box.ymax].map((value) => round(value, 1)).join(', ')}]`,
+          );
+        })
+        .join('\n');
+    }
+    case 'speech-to-text': {
+      const { text, segments } = output as {
+        text: string;
+        segments?: { start: number; end: number; text: string }[];
+      };
+      if (!segments?.length) return text;
+      return segments
+        .map((segment) => `[${round(segment.start, 2)}-${round(segment.end, 2)}] ${segment.text}`)
+        .join('\n');
+    }
     default:
       return toJson(output, 2);
   }

@@ -1,4 +1,5 @@
-import type { Model, TextGenerationChunk } from '@mlkit/core';
+import { writeFileSync } from 'node:fs';
+import type { Model, SpeechToTextChunk, TextGenerationChunk, TextToSpeechOutput } from '@mlkit/core';
 import { modelOptions, optionsOf, parse, taskOf, UsageError } from '../args.ts';
 import { parseInput } from '../input.ts';
 import { openConfig, openSpec, readJsonFile } from '../models.ts';
@@ -14,26 +15,37 @@ openai:gpt-4o-mini, openai-compatible:llama3 (MLKIT_BASE_URL, MLKIT_API_KEY), oi
 tfserving:..., predict:...
 
 The input is a JSON object (the task's input, e.g. {"rows": [[5.1, 3.5, 1.4, 0.2]]}) or plain text:
-the prompt of a text-generation model, the text of an embedding or classification model. "-", or no
-input with stdin not a terminal, reads it from stdin. Text generation streams its text as it comes.
+the prompt of a text-generation model, the text of an embedding, classification or text-to-speech
+model, an image file or URL for image-classification and object-detection, an audio file or URL for
+speech-to-text. "-", or no input with stdin not a terminal, reads it from stdin. Text generation (and
+speech to text, where the model streams) prints its text as it comes.
 
 Options:
-  -t, --task <task>         insist on a task: text-generation, embedding, classification, tensor
+  -t, --task <task>         insist on a task: text-generation, embedding, classification, tensor,
+                            image-classification, object-detection, speech-to-text, text-to-speech
   -o, --option key=value    a createModel() option (repeatable; JSON values, dotted keys nest),
                             e.g. -o baseURL=http://127.0.0.1:8000/v1 -o maxRetries=0 -o device=cpu
   -c, --config <file>       a JSON model configuration (createModelFromConfig: fallback, route,
                             cache, meter, ...) instead of <model>
       --json                print the output as JSON (no streaming)
+      --out <file>          text-to-speech: write the audio to this file (required for that task)
   -h, --help                this help
 
 Examples:
   mlkit run onnx:./models/iris '{"rows": [[5.1, 3.5, 1.4, 0.2]]}'
   echo "Write a haiku" | mlkit run onnx:./models/smollm -
-  mlkit run openai:gpt-4o-mini "Say hi" --json`;
+  mlkit run openai:gpt-4o-mini "Say hi" --json
+  mlkit run onnx:./models/vit ./cat.jpg
+  mlkit run openai:whisper-1 --task speech-to-text ./call.wav
+  mlkit run openai:tts-1 --task text-to-speech "Hello" --out hello.wav`;
 
 /** `mlkit run`: one call, pretty or JSON output, text generation streamed. */
 export async function run(argv: string[]): Promise<void> {
-  const { values, positionals } = parse('run', argv, { ...modelOptions, json: { type: 'boolean' } });
+  const { values, positionals } = parse('run', argv, {
+    ...modelOptions,
+    json: { type: 'boolean' },
+    out: { type: 'string' },
+  });
   if (values.help) {
     console.log(runHelp);
     return;
@@ -71,9 +83,22 @@ export async function run(argv: string[]): Promise<void> {
   const onSigint = () => controller.abort();
   process.once('SIGINT', onSigint);
   try {
+    if (model.task === 'text-to-speech' && values.out === undefined)
+      throw new UsageError('a text-to-speech model answers audio: pass --out speech.wav', 'run');
     const input = parseInput(text, model.task as never);
     if (model.task === 'text-generation' && model.capabilities.streaming && !values.json) {
       await streamText(model as Model, input, controller.signal);
+    } else if (model.task === 'speech-to-text' && model.capabilities.streaming && !values.json) {
+      await streamTranscript(model as Model, input, controller.signal);
+    } else if (model.task === 'text-to-speech') {
+      const output = (await model.run(input as never, { signal: controller.signal })) as TextToSpeechOutput;
+      writeFileSync(values.out!, output.audio);
+      const { audio, ...rest } = output;
+      if (values.json) console.log(toJson({ ...rest, file: values.out, bytes: audio.length }, 2));
+      else
+        console.log(
+          `wrote ${audio.length} bytes of ${output.mediaType}${output.sampleRate ? ` at ${output.sampleRate} Hz` : ''} to ${values.out}`,
+        );
     } else {
       const output = await model.run(input as never, { signal: controller.signal });
       console.log(values.json ? toJson(output, 2) : pretty(model.task as never, output));
@@ -106,4 +131,15 @@ async function streamText(model: Model, input: unknown, signal: AbortSignal): Pr
       if (chunk.finishReason !== 'stop') console.error(`[finish: ${chunk.finishReason}]`);
     }
   }
+}
+
+/** Transcribed text to stdout as it is recognised, then a newline. */
+async function streamTranscript(model: Model, input: unknown, signal: AbortSignal): Promise<void> {
+  let last = '';
+  for await (const chunk of model.stream(input as never, { signal }) as AsyncIterable<SpeechToTextChunk>) {
+    if (chunk.type !== 'text-delta' || chunk.text === '') continue;
+    process.stdout.write(chunk.text);
+    last = chunk.text;
+  }
+  if (!last.endsWith('\n')) process.stdout.write('\n');
 }
