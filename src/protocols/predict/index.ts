@@ -5,6 +5,8 @@
  */
 import type { Protocol } from '../types.ts';
 import { classificationMapping } from './classification.ts';
+import { imageClassificationMapping } from './image-classification.ts';
+import { objectDetectionMapping } from './object-detection.ts';
 
 export {
   classificationMapping,
@@ -12,10 +14,17 @@ export {
   isSingleItem,
   type PredictContext,
 } from './classification.ts';
+export { ImageClassificationResponse, imageClassificationMapping } from './image-classification.ts';
+export { type ImagePredictContext, ImageRequest, toBase64 } from './images.ts';
+export { ObjectDetectionResponse, objectDetectionMapping } from './object-detection.ts';
 export { PredictRequest, PredictResponse } from './schemas.ts';
 
 /** The `/predict` wire format's task table. */
 export const predictProtocol = {
   name: 'predict',
-  tasks: { classification: classificationMapping },
+  tasks: {
+    classification: classificationMapping,
+    'image-classification': imageClassificationMapping,
+    'object-detection': objectDetectionMapping,
+  },
 } as const satisfies Protocol;

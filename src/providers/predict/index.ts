@@ -51,7 +51,7 @@ export interface PredictSettings extends Omit<TransportOptions, 'provider' | 'ba
 const Answer = z.union([Prediction, z.array(Prediction), z.object({ predictions: z.array(Prediction) })]);
 
 /** The endpoint as the transport's base URL and the path under it. */
-function splitUrl(url: string): { baseURL: string; path: string } {
+export function splitUrl(url: string): { baseURL: string; path: string } {
   let parsed: URL;
   try {
     parsed = new URL(url);

@@ -220,7 +220,7 @@ describe('predict: scheme', () => {
 
   it('createModel("predict:...") refuses another task', async () => {
     await expect(createModel(`predict:${URL}`, { task: 'embedding' as never })).rejects.toThrow(
-      /run classification, not "embedding"/,
+      /run classification, image-classification, object-detection, not "embedding"/,
     );
   });
 });
