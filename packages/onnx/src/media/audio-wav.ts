@@ -1,8 +1,9 @@
 import { InvalidInputError } from '@mlkit/core';
-import wavefile from 'wavefile';
+import * as wavefile from 'wavefile';
 
-// wavefile is CommonJS (`exports.WaveFile`); the default import is its exports object under every bundler.
-const { WaveFile } = wavefile;
+// Node loads wavefile's CommonJS build (its exports object arrives as `default`); bundlers (vite,
+// esbuild, webpack) load its ES module (package.json `module`), which has a named `WaveFile` and no default.
+const { WaveFile } = (wavefile as { default?: typeof wavefile }).default ?? wavefile;
 
 /** Decoded samples before mixing: channels interleaved, in [-1, 1]. */
 export interface InterleavedPcm {

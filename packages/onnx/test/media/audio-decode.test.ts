@@ -1,11 +1,12 @@
 import { InvalidInputError, NetworkError } from '@mlkit/core';
 import { describe, expect, it } from 'vitest';
-import wavefile from 'wavefile';
+import * as wavefile from 'wavefile';
 import { decodeAudio } from '../../src/media/audio.node.ts';
 import { resample } from '../../src/media/audio-resample.ts';
 import { encodeWav } from '../../src/media/audio-wav.ts';
 
-const { WaveFile } = wavefile;
+const { WaveFile } =
+  'WaveFile' in wavefile ? wavefile : (wavefile as unknown as { default: typeof wavefile }).default;
 
 /** A WAV written by wavefile itself from integer (or float) samples per channel. */
 function wavOf(bitDepth: string, sampleRate: number, channels: number[][]): Uint8Array<ArrayBuffer> {

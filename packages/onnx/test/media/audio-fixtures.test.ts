@@ -1,12 +1,15 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { WhisperFeatureExtractor } from '@huggingface/transformers';
 import { describe, expect, it } from 'vitest';
-import wavefile from 'wavefile';
+import * as wavefile from 'wavefile';
 import { decodeAudio } from '../../src/media/audio.node.ts';
 import { whisperFeatureExtractor, whisperWindows } from '../../src/media/features-whisper.ts';
 
 // The WAVs scripts/fixtures/export.py writes (espeak-ng speech): 16 kHz mono, 22.05 kHz stereo
 // (right = left / 2), and 32 s at 8 kHz.
+const { WaveFile: WaveFileClass } =
+  'WaveFile' in wavefile ? wavefile : (wavefile as unknown as { default: typeof wavefile }).default;
+
 const media = new URL('../../../../test/fixtures/media/', import.meta.url);
 const fixture = (name: string) => readFileSync(new URL(name, media));
 const present = ['hello-16k.wav', 'hello-22k-stereo.wav', 'long-8k.wav'].every((name) =>
@@ -48,7 +51,7 @@ describe.skipIf(!present)('fixture WAVs (test/fixtures/media)', () => {
     expect(native.sampleRate).toBe(22050);
     expect(native.pcm).toHaveLength(27780);
     // The mean of the two channels as wavefile reads them, 16-bit integers over 32768.
-    const [left, right] = new wavefile.WaveFile(fixture('hello-22k-stereo.wav')).getSamples(
+    const [left, right] = new WaveFileClass(fixture('hello-22k-stereo.wav')).getSamples(
       false,
       Float64Array,
     ) as unknown as [Float64Array, Float64Array];
