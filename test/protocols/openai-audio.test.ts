@@ -25,6 +25,10 @@ async function overTheForm(request: ReturnType<typeof transcriptions.encodeReque
   return parseInput(TranscriptionRequest, openaiWire.transcriptionFields(form), 'body');
 }
 
+async function* asStream<T>(items: T[]): AsyncGenerator<T> {
+  yield* items;
+}
+
 const wav = encodeWav16(new Float32Array([0, 0.5, -0.5, 1]), 16_000);
 
 describe('OpenAI transcriptions mapping', () => {
@@ -67,9 +71,9 @@ describe('OpenAI transcriptions mapping', () => {
   });
 
   it('refuses an http URL with UnsupportedError saying to pass bytes', () => {
-    expect(() => transcriptions.encodeRequest(sttInput({ audio: 'https://example.com/a.wav' }), wire)).toThrow(
-      UnsupportedError,
-    );
+    expect(() =>
+      transcriptions.encodeRequest(sttInput({ audio: 'https://example.com/a.wav' }), wire),
+    ).toThrow(UnsupportedError);
     expect(() => openaiWire.audioUpload('https://example.com/a.wav')).toThrow(/pass its bytes/);
   });
 
@@ -115,17 +119,20 @@ describe('OpenAI transcriptions mapping', () => {
       yield* chunks;
     }
     const events: { event: undefined; data: string }[] = [];
-    for await (const data of openaiWire.transcriptionEvents(source())) events.push({ event: undefined, data });
+    for await (const data of openaiWire.transcriptionEvents(source()))
+      events.push({ event: undefined, data });
     expect(JSON.parse(events.at(-1)!.data)).toMatchObject({ type: 'transcript.text.done', text: 'hello' });
     const back = [];
-    for await (const chunk of openaiWire.transcriptionStream(events, 'test')) back.push(chunk);
+    for await (const chunk of openaiWire.transcriptionStream(asStream(events), 'test')) back.push(chunk);
     expect(back).toEqual(chunks);
   });
 
   it('fails a stream that ends without transcript.text.done', async () => {
-    const events = [{ event: undefined, data: JSON.stringify({ type: 'transcript.text.delta', delta: 'a' }) }];
+    const events = [
+      { event: undefined, data: JSON.stringify({ type: 'transcript.text.delta', delta: 'a' }) },
+    ];
     const read = async () => {
-      for await (const _ of openaiWire.transcriptionStream(events, 'test'));
+      for await (const _ of openaiWire.transcriptionStream(asStream(events), 'test'));
     };
     await expect(read()).rejects.toThrow(/without a transcript.text.done/);
   });
@@ -135,13 +142,26 @@ describe('OpenAI speech mapping', () => {
   it('round-trips text, voice, speed and format', () => {
     const input = ttsInput({ text: 'Hello', voice: 'nova', speed: 1.5, format: 'mp3' });
     const body = SpeechRequest.parse(JSON.parse(JSON.stringify(speech.encodeRequest(input, wire))));
-    expect(body).toEqual({ model: 'whisper-1', input: 'Hello', voice: 'nova', speed: 1.5, response_format: 'mp3' });
-    expect(speech.decodeRequest(body, wire)).toEqual({ text: 'Hello', voice: 'nova', speed: 1.5, format: 'mp3' });
+    expect(body).toEqual({
+      model: 'whisper-1',
+      input: 'Hello',
+      voice: 'nova',
+      speed: 1.5,
+      response_format: 'mp3',
+    });
+    expect(speech.decodeRequest(body, wire)).toEqual({
+      text: 'Hello',
+      voice: 'nova',
+      speed: 1.5,
+      format: 'mp3',
+    });
   });
 
   it('takes the default voice, refuses a missing one where the server needs it, and omits it elsewhere', () => {
     const input = ttsInput({ text: 'Hi' });
-    expect(speech.encodeRequest(input, { ...wire, defaultVoice: 'alloy', voiceRequired: true }).voice).toBe('alloy');
+    expect(speech.encodeRequest(input, { ...wire, defaultVoice: 'alloy', voiceRequired: true }).voice).toBe(
+      'alloy',
+    );
     expect(() => speech.encodeRequest(input, { ...wire, voiceRequired: true })).toThrow(InvalidInputError);
     expect(speech.encodeRequest(input, wire)).not.toHaveProperty('voice');
   });
@@ -152,7 +172,10 @@ describe('OpenAI speech mapping', () => {
 
   it('round-trips audio with media type and the WAV header sample rate', () => {
     const audio = encodeWav16(new Float32Array(8), 22_050);
-    const answer = speech.encodeResponse({ audio, mediaType: 'audio/wav', sampleRate: 22_050, usage: {} }, wire);
+    const answer = speech.encodeResponse(
+      { audio, mediaType: 'audio/wav', sampleRate: 22_050, usage: {} },
+      wire,
+    );
     expect(speech.decodeResponse(answer, wire)).toEqual({
       audio,
       mediaType: 'audio/wav',
@@ -163,10 +186,13 @@ describe('OpenAI speech mapping', () => {
 
   it('reads raw pcm as 24 kHz (OpenAI) and an mp3 without a sample rate', () => {
     const audio = new Uint8Array(16);
-    expect(speech.decodeResponse({ audio, contentType: 'audio/pcm' }, { ...wire, format: 'pcm' }).sampleRate).toBe(
-      24_000,
+    expect(
+      speech.decodeResponse({ audio, contentType: 'audio/pcm' }, { ...wire, format: 'pcm' }).sampleRate,
+    ).toBe(24_000);
+    const mp3 = speech.decodeResponse(
+      { audio, contentType: 'audio/mpeg; charset=x' },
+      { ...wire, format: 'mp3' },
     );
-    const mp3 = speech.decodeResponse({ audio, contentType: 'audio/mpeg; charset=x' }, { ...wire, format: 'mp3' });
     expect([mp3.mediaType, mp3.sampleRate]).toEqual(['audio/mpeg', undefined]);
   });
 });

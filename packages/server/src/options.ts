@@ -2,6 +2,7 @@ import { InvalidInputError, isModel, type Model, parseInput } from '@mlkit/core'
 import type { Tracer } from '@opentelemetry/api';
 import { z } from 'zod';
 import { Cors } from './cors.ts';
+import { MediaUrls, type ResolvedMediaUrls } from './media-urls.ts';
 
 /** Schema of the server's limits. */
 export const Limits = z.strictObject({
@@ -11,6 +12,15 @@ export const Limits = z.strictObject({
     .int()
     .positive()
     .default(1024 * 1024),
+  /**
+   * Largest uploaded file body (multipart/form-data or raw bytes: audio, images), in bytes; a
+   * larger one is a 413 before it is read whole. Default 26_214_400 (25 MiB, OpenAI's audio limit).
+   */
+  maxUploadBytes: z
+    .number()
+    .int()
+    .positive()
+    .default(25 * 1024 * 1024),
   /**
    * Deepest nesting of arrays/objects in a JSON body, checked before it is parsed (a deeper body
    * is a 400, not a stack overflow). Default 64: real tensors and chats need fewer than 10.
@@ -96,6 +106,12 @@ export interface ServerOptions {
    * attributes, `mlkit.request_id`), ended with the answer or its stream. Off without one.
    */
   tracer?: Tracer;
+  /**
+   * Which image and audio URLs in requests the server fetches (`allowHosts`, with `maxBytes`,
+   * `timeoutMs`, `maxRedirects`). Off by default: a URL is a 400 that names this option, so that
+   * no request can make the server reach internal addresses; `data:` URLs are always read.
+   */
+  mediaUrls?: MediaUrls;
 }
 
 export interface ResolvedOptions {
@@ -108,6 +124,7 @@ export interface ResolvedOptions {
   drainDelayMs: number;
   onEvent: ((event: ServerEvent) => void) | undefined;
   logger: Logger;
+  mediaUrls: ResolvedMediaUrls;
 }
 
 const DEFAULT_DRAIN_DELAY_MS = 10_000;
@@ -150,5 +167,6 @@ export function resolveOptions(options: ServerOptions): ResolvedOptions {
       DEFAULT_DRAIN_DELAY_MS,
     onEvent: options.onEvent,
     logger: options.logger ?? console,
+    mediaUrls: parseInput(MediaUrls, options.mediaUrls ?? {}, 'options.mediaUrls'),
   };
 }

@@ -30,10 +30,10 @@ describe('createModel with the built-in OpenAI schemes', () => {
   });
 
   it('refuses a task the scheme cannot run', async () => {
-    // @ts-expect-error openai: models run text-generation or embedding; the runtime check is for untyped callers.
+    // @ts-expect-error openai: models run text-generation, embedding, speech-to-text or text-to-speech; the runtime check is for untyped callers.
     const error = await failure(createModel('openai:gpt-4o-mini', { task: 'classification' }));
     expect(error).toMatchObject({ code: 'invalid_input' });
-    expect(error.message).toMatch(/text-generation or embedding/);
+    expect(error.message).toMatch(/text-generation, embedding, speech-to-text or text-to-speech/);
   });
 
   it('asks for options.baseURL on openai-compatible:', async () => {

@@ -9,6 +9,7 @@ import type { z } from 'zod';
 import type { App, AppEnv, ServerContext } from '../context.ts';
 import { type HttpError, inRequestTerms, toHttpError } from '../errors.ts';
 import { type SseEvent, sseResponse } from '../sse.ts';
+import { audioRoutes } from './audio.ts';
 
 const {
   ChatCompletionRequest,
@@ -23,7 +24,7 @@ const started = Math.floor(Date.now() / 1000);
 
 /**
  * OpenAI-compatible routes: `/v1/models`, `/v1/chat/completions`, `/v1/completions` and
- * `/v1/responses` (each with SSE), `/v1/embeddings`. The wire mappings are core's
+ * `/v1/responses` (each with SSE), `/v1/embeddings`, `/v1/audio/*` (audio.ts). The wire mappings are core's
  * `protocols/openai`; the routes only pick the model, run it and answer.
  */
 export function openaiRoutes(
@@ -141,6 +142,8 @@ export function openaiRoutes(
     const stream = await inTerms(runner.stream<TextGenerationTask>(input, scope.signal));
     return streamed(scope, stream, openaiWire.responseEvents(stream, meta, failureIn(requestPathOf)));
   });
+
+  audioRoutes(app, context, { streamed, failureOf });
 
   app.post('/v1/embeddings', async (c) => {
     const { body, runner } = await request(c, EmbeddingsRequest, 'embedding', 'embeddings');
