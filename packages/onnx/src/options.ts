@@ -34,6 +34,8 @@ export const LoadOptions = z.strictObject({
   cacheDir: z.union([z.string(), z.literal(false)]).optional(),
   /** Labels by class index; default: config.json `id2label`. */
   labels: z.array(z.string()).min(1).optional(),
+  /** Object detection with a YOLO-style model: a box overlapping a better one of its class by more than this IoU is dropped (default 0.45). */
+  iouThreshold: z.number().min(0).max(1).optional(),
   /** Embedding pooling; default: sentence-transformers `1_Pooling/config.json`, else mean. */
   pooling: z.enum(['mean', 'cls', 'last']).optional(),
   /** L2-normalise embeddings (default true). */

@@ -5,6 +5,7 @@ import { basename, dirname, join, relative, resolve } from 'node:path';
 import { ModelLoadError } from '@mlkit/core';
 import { importOrt } from './import-ort.ts';
 import type { LoaderRuntime } from './load.ts';
+import { decodeImage, nodeImageResizer } from './media/image-decode.node.ts';
 import type { Ort } from './ort.ts';
 import type { Device, DeviceChoice, DownloadCache, LocalFolder } from './runtime.ts';
 import { openWorkerSession } from './worker/worker-session.ts';
@@ -144,6 +145,7 @@ export const nodeRuntime: LoaderRuntime = {
   chooseDevice,
   threadOptions: (_ort, threads) => (threads ? { intraOpNumThreads: threads } : {}),
   concurrentRuns: true,
+  images: { decode: decodeImage, resizer: nodeImageResizer },
   openLocal,
   toUrl,
   openCache,

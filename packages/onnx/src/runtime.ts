@@ -1,3 +1,6 @@
+import type { ImageSource, RawImage } from '@mlkit/core';
+import type { DecodeImageOptions } from './media/image-source.ts';
+import type { ImageResizer } from './media/image-transform.ts';
 import type { Ort, OrtSessionOptions } from './ort.ts';
 
 /** Where a model may run. `auto` picks WebGPU only when a real adapter exists, else WASM (browser) or CPU (Node). */
@@ -44,6 +47,8 @@ export interface Runtime {
   threadOptions(ort: Ort, threads: number | undefined): Partial<OrtSessionOptions>;
   /** Whether one session may run concurrently (onnxruntime-web: never). */
   readonly concurrentRuns: boolean;
+  /** How images are decoded and resized here (the vision tasks). */
+  readonly images: RuntimeImages;
   /**
    * Open a local model source: a folder, or an `.onnx` file with its folder. Undefined where there is
    * no file system (browsers): every string is then a URL.
@@ -53,4 +58,11 @@ export interface Runtime {
   toUrl(source: string): URL | undefined;
   /** The download cache for a cache dir (Node) or Cache API name (browser); undefined when caching is off or impossible. */
   openCache(name: string | undefined): Promise<DownloadCache | undefined>;
+}
+
+/** How a runtime reads images: Node decodes with sharp when installed (else pngjs, jpeg-js), browsers with createImageBitmap. */
+export interface RuntimeImages {
+  decode(source: ImageSource, options?: DecodeImageOptions): Promise<RawImage>;
+  /** The resizer preprocessing uses: sharp's in Node when installed (as transformers.js), else pure JS. */
+  resizer(): Promise<ImageResizer>;
 }

@@ -1,5 +1,7 @@
 import { ModelLoadError } from '@mlkit/core';
 import { importOrt } from './import-ort.ts';
+import { decodeImage } from './media/image-decode.web.ts';
+import { resizeInJs } from './media/image-transform.ts';
 import type { Ort } from './ort.ts';
 import type { Device, DeviceChoice, DownloadCache, Runtime } from './runtime.ts';
 
@@ -108,6 +110,7 @@ export const webRuntime: Runtime = {
     return {};
   },
   concurrentRuns: false,
+  images: { decode: decodeImage, resizer: async () => resizeInJs },
   toUrl,
   openCache,
 };

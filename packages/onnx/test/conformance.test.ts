@@ -4,6 +4,8 @@
 import {
   classification,
   embedding,
+  imageClassification,
+  objectDetection,
   type Task,
   type TaskByName,
   type TaskName,
@@ -16,6 +18,7 @@ import type { FixtureName } from '../../../test/fixtures/paths.ts';
 import { loadModel, type OnnxModel } from '../src/index.node.ts';
 import { recordSessions } from './ort-spy.ts';
 import { fixture } from './support.ts';
+import { sampleImage, type VisionFixture, visionFixture } from './vision-support.ts';
 
 /** Load a fixture as `task`, counting the onnxruntime session runs it makes. */
 async function subject<N extends TaskName>(name: FixtureName, task: N) {
@@ -101,6 +104,42 @@ runConformance('onnx text-generation task with a KV cache (tiny-gpt)', {
     { prompt: 'the end', maxTokens: 5, stop: ['e'], temperature: 0 },
   ],
 });
+
+/** Load a committed vision fixture as `task`, counting its onnxruntime session runs. */
+async function visionSubject<N extends TaskName>(name: VisionFixture, task: N) {
+  const { result: model, sessions } = await recordSessions(() => loadModel(visionFixture(name), { task }));
+  return {
+    model: model as OnnxModel<TaskByName<N>> & OnnxModel<Task>,
+    backendCalls: () => sessions[0]!.runs,
+  };
+}
+
+for (const name of ['tiny-vit', 'tiny-convnext'] as const) {
+  runConformance(`onnx image-classification task (${name})`, {
+    task: imageClassification,
+    create: () => visionSubject(name, 'image-classification'),
+    inputs: [
+      { image: sampleImage('shapes.png') },
+      { image: [sampleImage('stripes.jpg'), sampleImage('shapes.webp')], topK: 2 },
+    ],
+    invalidInputs: [{ image: new TextEncoder().encode('not an image') }],
+  });
+}
+
+for (const [name, threshold] of [
+  ['tiny-detr', 0.3],
+  ['tiny-yolo', 0.25],
+] as const) {
+  runConformance(`onnx object-detection task (${name})`, {
+    task: objectDetection,
+    create: () => visionSubject(name, 'object-detection'),
+    inputs: [
+      { image: sampleImage('shapes.png'), threshold },
+      { image: [sampleImage('stripes.png'), sampleImage('shapes.jpg')], threshold },
+    ],
+    invalidInputs: [{ image: new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0, 0, 0, 0]) }],
+  });
+}
 
 describe('backend call counting used by the conformance runs', () => {
   it('counts every onnxruntime run and agrees with describe().runs', async () => {
