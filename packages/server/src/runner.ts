@@ -20,6 +20,8 @@ export interface RunnerOptions {
   batching: { windowMs: number; maxBatch: number } | false;
   metrics: ServerMetrics;
   onBatch?: (requests: number, items: number) => void;
+  /** Applied to every validated input before it queues (media URLs checked and fetched: media-urls.ts). */
+  prepare?: (task: string, input: unknown, local: boolean, signal: AbortSignal) => unknown;
 }
 
 /** A stream that holds its model slot until it ends or `close()` is called. */
@@ -40,6 +42,7 @@ export class ModelRunner {
   readonly #batcher: Batcher<unknown, unknown> | undefined;
   readonly #plan: BatchPlan<unknown, unknown> | undefined;
   readonly #metrics: ServerMetrics;
+  readonly #prepare: RunnerOptions['prepare'];
   #waiting = 0;
   /** Moving average of run time, for the Retry-After estimate. */
   #averageRunMs = 50;
@@ -49,6 +52,7 @@ export class ModelRunner {
     this.model = model;
     this.maxQueue = options.maxQueue;
     this.#metrics = options.metrics;
+    this.#prepare = options.prepare;
     this.#slots = new Slots(options.maxConcurrency);
     // A task that batches declares its plan beside its schemas (src/tasks/).
     const plan = (tasks[model.task as TaskName] as Task | undefined)?.batch as
@@ -92,7 +96,9 @@ export class ModelRunner {
 
   /** Validate, wait for a turn (or join a batch), run; the signal cancels at any point. */
   async run<O = unknown>(input: unknown, signal: AbortSignal): Promise<O> {
-    const parsed = this.#parse(input);
+    const prepared = this.#prepared(this.#parse(input), signal);
+    // Awaited only when there is something to wait for: admission stays in the caller's tick otherwise.
+    const parsed = prepared instanceof Promise ? await prepared : prepared;
     this.#admit();
     const key = this.#plan?.key(parsed);
     if (this.#batcher && key !== undefined) return (await this.#batcher.submit(parsed, key, signal)) as O;
@@ -109,7 +115,9 @@ export class ModelRunner {
    * before any output become an HTTP status rather than an event inside a 200 stream.
    */
   async stream<T extends Task = Task>(input: unknown, signal: AbortSignal): Promise<OpenStream<ChunkOf<T>>> {
-    const parsed = this.#parse(input);
+    const prepared = this.#prepared(this.#parse(input), signal);
+    // Awaited only when there is something to wait for: admission stays in the caller's tick otherwise.
+    const parsed = prepared instanceof Promise ? await prepared : prepared;
     this.#admit();
     const release = await this.#wait(signal);
     const started = performance.now();
@@ -150,6 +158,12 @@ export class ModelRunner {
   #parse(input: unknown): unknown {
     const task = tasks[this.model.task as TaskName];
     return task ? parseInput(task.input, input) : input;
+  }
+
+  #prepared(parsed: unknown, signal: AbortSignal): unknown {
+    return this.#prepare
+      ? this.#prepare(this.model.task, parsed, this.model.capabilities.local !== false, signal)
+      : parsed;
   }
 
   #admit(): void {

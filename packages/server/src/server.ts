@@ -8,6 +8,7 @@ import { type AppEnv, createContext } from './context.ts';
 import { corsMiddleware } from './cors.ts';
 import { errorBody, HttpError, protocolOf, toHttpError } from './errors.ts';
 import { Lifecycle } from './lifecycle.ts';
+import { mediaUrlResolver } from './media-urls.ts';
 import { Gauge, ServerMetrics } from './metrics.ts';
 import { oipRoutes } from './oip/routes.ts';
 import { openaiRoutes } from './openai/routes.ts';
@@ -78,6 +79,7 @@ export function createServer(options: ServerOptions): MlkitServer {
     }
   };
 
+  const resolveMedia = mediaUrlResolver(resolved.mediaUrls);
   const runners = new Map<string, ModelRunner>();
   for (const [name, model] of resolved.models) {
     const runner = new ModelRunner(name, model, {
@@ -86,6 +88,7 @@ export function createServer(options: ServerOptions): MlkitServer {
       batching: resolved.batching,
       metrics,
       onBatch: (requests, items) => emit({ type: 'batch', model: name, requests, items }),
+      prepare: resolveMedia,
     });
     runners.set(name, runner);
   }
