@@ -45,7 +45,13 @@ async function visionInput(c: Context<AppEnv>, context: ServerContext, task: key
   let parameters: Record<string, number>;
   if (type === 'multipart/form-data') {
     const form = await readMultipart(c.req.raw, limits, signal);
-    const file = await formFile(form, form.has('file') || !form.has('image') ? 'file' : 'image');
+    if (!form.has('file') && !form.has('image')) {
+      throw new HttpError(400, 'The form needs the image file in field "file" or "image"', {
+        code: 'missing_file',
+        param: 'file',
+      });
+    }
+    const file = await formFile(form, form.has('file') ? 'file' : 'image');
     bytes = file.bytes;
     parameters = uploadParameter(parameter, form.get(parameter) as string | null);
   } else if (type.startsWith('image/') || type === 'application/octet-stream') {
