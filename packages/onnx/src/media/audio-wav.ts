@@ -1,9 +1,16 @@
 import { InvalidInputError } from '@mlkit/core';
 import * as wavefile from 'wavefile';
 
-// Node loads wavefile's CommonJS build (its exports object arrives as `default`); bundlers (vite,
-// esbuild, webpack) load its ES module (package.json `module`), which has a named `WaveFile` and no default.
-const { WaveFile } = (wavefile as { default?: typeof wavefile }).default ?? wavefile;
+/**
+ * wavefile's exports: Node loads its CommonJS build (the exports object arrives as `default`), bundlers
+ * (vite, esbuild, webpack) its ES module (package.json `module`: a named `WaveFile`, no default). A
+ * function, so that bundlers do not warn about reading a `default` the ES module lacks.
+ */
+function wavefileExports(module: typeof wavefile & { default?: typeof wavefile }): typeof wavefile {
+  return module.default ?? module;
+}
+
+const { WaveFile } = wavefileExports(wavefile);
 
 /** Decoded samples before mixing: channels interleaved, in [-1, 1]. */
 export interface InterleavedPcm {
