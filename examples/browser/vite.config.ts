@@ -11,9 +11,16 @@ const require = createRequire(import.meta.url);
 /** The onnxruntime-web files its `ort.min.mjs` build (WASM + WebGPU via JSEP) loads at run time. */
 const ortFiles = ['ort-wasm-simd-threaded.jsep.mjs', 'ort-wasm-simd-threaded.jsep.wasm'];
 
-/** The model folders the page loads: tiny generated fixtures (`node scripts/fixtures.ts`). */
-const modelNames = ['iris-classifier', 'tiny-bert'];
+/**
+ * The model folders the page loads: tiny fixtures, generated (`node scripts/fixtures.ts`) or, for
+ * tiny-vit, exported and committed (scripts/fixtures/export.sh).
+ */
+const modelNames = ['iris-classifier', 'tiny-bert', 'tiny-vit'];
 const modelsDir = here('../../test/fixtures/models');
+
+/** The sample images the page offers (the image-classification panel's first run), from test/fixtures/media. */
+const sampleNames = ['shapes.png'];
+const mediaDir = here('../../test/fixtures/media');
 
 function filesUnder(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true, recursive: true })
@@ -34,6 +41,11 @@ function localAssets(): Map<string, string> {
       assets.set(`models/${name}/${relative(folder, file).split(sep).join('/')}`, file);
     }
   }
+  for (const name of sampleNames) {
+    const file = join(mediaDir, name);
+    if (!existsSync(file)) throw new Error(`examples/browser: no sample image ${file}`);
+    assets.set(`samples/${name}`, file);
+  }
   return assets;
 }
 
@@ -41,10 +53,12 @@ const contentTypes: Record<string, string> = {
   '.wasm': 'application/wasm',
   '.mjs': 'text/javascript',
   '.json': 'application/json',
+  '.png': 'image/png',
 };
 
 /**
- * Serves onnxruntime-web's .mjs/.wasm under `ort/` and the model folders under `models/` from this app:
+ * Serves onnxruntime-web's .mjs/.wasm under `ort/`, the model folders under `models/` and the sample
+ * images under `samples/` from this app:
  * from node_modules and test/fixtures in dev, copied into the build output by `vite build`.
  */
 function mlkitLocalAssets(): Plugin {
@@ -90,6 +104,7 @@ export default defineConfig({
   resolve: {
     alias: [
       // The workspace sources, so the example needs no `npm run build`; an app uses the published packages.
+      { find: /^@mlkit\/core\/http$/, replacement: here('../../src/http/index.ts') },
       { find: /^@mlkit\/core$/, replacement: here('../../src/index.ts') },
       { find: /^@mlkit\/onnx$/, replacement: here('../../packages/onnx/src/index.web.ts') },
     ],

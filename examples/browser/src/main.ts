@@ -1,12 +1,15 @@
 import { loadModel } from '@mlkit/onnx';
 import * as ort from 'onnxruntime-web';
 import {
+  imageTopK,
   irisFiles,
   irisRows,
   modelFolders,
   ortFolder,
   type PageResults,
+  sampleImage,
   texts,
+  vitFiles,
   wasmThreads,
 } from './shared.ts';
 
@@ -74,9 +77,63 @@ async function embed(): Promise<void> {
   }
 }
 
+/**
+ * The image-classification panel: tiny-vit classifies the sample image, then every image picked in
+ * `#image-file` or dropped on `#image-drop`. The model stays loaded for them.
+ */
+async function classifyImages(): Promise<void> {
+  const model = await loadModel(new URL(modelFolders.imageClassification, document.baseURI), {
+    task: 'image-classification',
+    device: 'auto',
+    files: vitFiles,
+    onProgress: (event) => show('progress', `tiny-vit: ${event.file} ${event.loaded} bytes`),
+  });
+  const preview = document.getElementById('image-preview') as HTMLImageElement;
+  let previewUrl: string | undefined;
+
+  /** Classify one image (a File, or the sample's Blob) and show it with its top labels. */
+  async function classifyImage(image: Blob, name: string): Promise<void> {
+    if (previewUrl) URL.revokeObjectURL(previewUrl);
+    previewUrl = URL.createObjectURL(image);
+    preview.src = previewUrl;
+    preview.alt = name;
+    const { predictions } = await model.run({ image, topK: imageTopK });
+    const { device, deviceReason, loadMs } = model.describe();
+    results.imageClassification = { device, deviceReason, loadMs, image: name, predictions: predictions[0]! };
+    results.imageRuns = (results.imageRuns ?? 0) + 1;
+    show(
+      'image-classification',
+      `${name}\n${predictions[0]!.map(({ label, score }) => `${label}: ${score.toFixed(4)}`).join('\n')}`,
+    );
+  }
+
+  /** A picked or dropped file; a failure shows in the panel and leaves the page usable. */
+  function onImage(file: File | undefined): void {
+    if (!file) return;
+    classifyImage(file, file.name).catch((error: unknown) => {
+      results.imageError = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      show('image-classification', `${file.name}: ${results.imageError}`);
+    });
+  }
+
+  const response = await fetch(new URL(sampleImage, document.baseURI));
+  if (!response.ok) throw new Error(`${sampleImage}: HTTP ${response.status}`);
+  await classifyImage(await response.blob(), sampleImage.split('/').pop()!);
+
+  const input = document.getElementById('image-file') as HTMLInputElement;
+  input.addEventListener('change', () => onImage(input.files?.[0]));
+  const drop = document.getElementById('image-drop')!;
+  drop.addEventListener('dragover', (event) => event.preventDefault());
+  drop.addEventListener('drop', (event) => {
+    event.preventDefault();
+    onImage(event.dataTransfer?.files[0]);
+  });
+}
+
 try {
   await classify();
   await embed();
+  await classifyImages();
   results.status = 'done';
   show('progress', '');
   show('status', 'done');
