@@ -4,8 +4,8 @@
  * `http(s):` URL only when `mediaUrls.allowHosts` lists its host, within `maxBytes` and
  * `timeoutMs`; redirects are followed only to allowed hosts; a host that resolves to a loopback,
  * private, link-local or other non-public address is refused unless listed by its exact name.
- * `data:` URLs are always accepted (within `maxBytes`). A local model then gets the bytes, never
- * the URL. A hosted model (`capabilities.local === false`) gets allowed URLs as they are, for its
+ * `data:` URLs are always accepted (within `maxBytes`) and passed on as they are. A local model
+ * gets the bytes of an http(s) URL, never the URL (local decoders would fetch it themselves). A hosted model (`capabilities.local === false`) gets allowed URLs as they are, for its
  * service to fetch (the OpenAI API reads `image_url` itself); the allow list applies to it too,
  * since that service may sit on the same private network.
  */
@@ -231,8 +231,8 @@ export class MediaFetcher {
   }
 
   /**
-   * One media value of a request as the model gets it: a local model gets bytes (with their media
-   * type) for every URL; a hosted model gets allowed URLs and data: URLs as they are.
+   * One media value of a request as the model gets it: data: URLs as they are (checked); for a
+   * local model the bytes (with their media type) of an http(s) URL, for a hosted one the allowed URL.
    */
   async resolve(
     value: string | URL,
@@ -242,8 +242,9 @@ export class MediaFetcher {
   ): Promise<{ bytes: Uint8Array; mediaType: string } | string | URL> {
     const text = value instanceof URL ? value.href : value;
     if (/^data:/i.test(text)) {
-      const data = readDataUrl(text, path, this.#options.maxBytes);
-      return local ? data : value;
+      // Checked (size, encoding) and passed on as it is: it names no host, and models read data: URLs.
+      readDataUrl(text, path, this.#options.maxBytes);
+      return value;
     }
     if (!local) {
       await this.check(new URL(text), path);

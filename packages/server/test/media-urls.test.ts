@@ -98,14 +98,20 @@ describe('media URLs, off by default', () => {
     expect(hits).toEqual([]);
   });
 
-  it('reads a data: URL, the model getting its bytes', async () => {
+  it('passes a data: URL on as it is, with nothing fetched', async () => {
     const { predict, classifier } = setup();
-    const response = await predict(`data:image/png;base64,${Buffer.from(png(18)).toString('base64')}`);
-    expect(await response.json()).toEqual([
-      { label: 'png-18', score: 0.75 },
-      { label: 'other', score: 0.25 },
-    ]);
-    expect(classifier.seen[0]).toBeInstanceOf(Uint8Array);
+    const url = `data:image/png;base64,${Buffer.from(png(18)).toString('base64')}`;
+    const response = await predict(url);
+    expect(response.status).toBe(200);
+    expect(classifier.seen).toEqual([url]);
+    expect(hits).toEqual([]);
+  });
+
+  it('refuses a data: URL that does not decode', async () => {
+    const { predict } = setup();
+    const response = await predict('data:image/png;base64,@@@');
+    expect(response.status).toBe(400);
+    expect((await response.json()).error).toMatch(/does not decode/);
   });
 
   it('refuses a data: URL over mediaUrls.maxBytes with 413', async () => {

@@ -254,7 +254,8 @@ describe('input_image parts', () => {
           content: [
             { type: 'input_text', text: 'what is this' },
             { type: 'input_image', image_url: 'data:image/png;base64,iVBORw0KGgo=', detail: 'auto' },
-            { type: 'input_image', image_url: 'https://example.com/cat.jpg', detail: 'low' },
+            // An http(s) URL to a local model is refused unless mediaUrls allows its host (media-urls.test.ts).
+            { type: 'input_image', image_url: 'data:image/jpeg;base64,/9j/4AAQ', detail: 'low' },
           ],
         },
       ],
@@ -267,7 +268,7 @@ describe('input_image parts', () => {
           content: [
             { type: 'text', text: 'what is this' },
             { type: 'image', image: 'data:image/png;base64,iVBORw0KGgo=' },
-            { type: 'image', image: 'https://example.com/cat.jpg' },
+            { type: 'image', image: 'data:image/jpeg;base64,/9j/4AAQ' },
           ],
         },
       ],
