@@ -13,17 +13,21 @@ import {
 } from '@mlkit/core';
 import { findModelFile, type ModelFiles, type ModelFolder, readConfig, readNeededFiles } from './folder.ts';
 import { inferTask } from './infer-task.ts';
+import { decodeAudio } from './media/audio.node.ts';
 import { classifierLabels, externalDataFiles } from './onnx-graph.ts';
 import { type LoadOptions, resolveOptions } from './options.ts';
 import type { Runtime } from './runtime.ts';
 import { createSession, type OpenSession, type Session, type ValueInfo } from './session.ts';
 import { type ModelSource, openSource } from './source.ts';
 import { classificationRunner } from './tasks/classification.ts';
-import type { LocalRunner, TaskContext, TaskRunner } from './tasks/context.ts';
+import type { AudioDecode, LocalRunner, TaskContext, TaskRunner } from './tasks/context.ts';
 import { embeddingRunner } from './tasks/embedding.ts';
-import { notLocalYet } from './tasks/not-yet.ts';
+import { imageClassificationRunner } from './tasks/image-classification.ts';
+import { objectDetectionRunner } from './tasks/object-detection.ts';
+import { speechToTextRunner } from './tasks/speech-to-text.ts';
 import { tensorRunner } from './tasks/tensor.ts';
 import { textGenerationRunner } from './tasks/text-generation.ts';
+import { textToSpeechRunner } from './tasks/text-to-speech.ts';
 
 /** What `describe()` tells about a loaded model: where it came from, where it runs and why. */
 export interface OnnxModelInfo {
@@ -38,7 +42,7 @@ export interface OnnxModelInfo {
   outputs: ValueInfo[];
   /** Milliseconds from `loadModel()` to a ready session. */
   loadMs: number;
-  /** Session runs so far. */
+  /** Session runs so far (of all its sessions, for a model of several files). */
   runs: number;
   /** Micro-batched runs so far (classification, embedding). */
   batches: number;
@@ -56,10 +60,10 @@ const RUNNERS: { [N in TaskName]: LocalRunner<TaskByName<N>> } = {
   classification: classificationRunner,
   embedding: embeddingRunner,
   'text-generation': textGenerationRunner,
-  'image-classification': notLocalYet('image-classification'),
-  'object-detection': notLocalYet('object-detection'),
-  'speech-to-text': notLocalYet('speech-to-text'),
-  'text-to-speech': notLocalYet('text-to-speech'),
+  'image-classification': imageClassificationRunner,
+  'object-detection': objectDetectionRunner,
+  'speech-to-text': speechToTextRunner,
+  'text-to-speech': textToSpeechRunner,
 };
 
 /** A model whose task was read from its folder: narrow it with `model.task === 'embedding'`, say. */
@@ -76,8 +80,11 @@ export interface LoadModel {
   (source: ModelSource, options?: LoadOptions & { task?: TaskName }): Promise<AnyOnnxModel>;
 }
 
-/** A runtime that can also open sessions in worker threads (Node). */
-export type LoaderRuntime = Runtime & { openWorkerSession?: OpenSession };
+/**
+ * A runtime that can also open sessions in worker threads (Node), and decode audio with the platform's
+ * own decoder (browsers: Web Audio); without one, audio is decoded by the portable WAV decoder.
+ */
+export type LoaderRuntime = Runtime & { openWorkerSession?: OpenSession; decodeAudio?: AudioDecode };
 
 /** Build `loadModel` for one runtime. */
 export function createLoader(runtime: LoaderRuntime): LoadModel {
@@ -119,19 +126,44 @@ export function createLoader(runtime: LoaderRuntime): LoadModel {
     checkAbort();
     const ort = await runtime.loadOrt();
     const choice = await runtime.chooseDevice(options.device);
-    const session = await createSession(ort, {
-      model,
-      label: files.label,
-      queue: runtime.concurrentRuns ? options.queue : true,
-      failureHint: choice.failureHint,
-      open: options.worker ? runtime.openWorkerSession : undefined,
-      sessionOptions: {
-        executionProviders: choice.executionProviders,
-        graphOptimizationLevel: options.graphOptimizationLevel,
-        ...runtime.threadOptions(ort, options.threads),
-        ...(externalData.length > 0 ? { externalData } : {}),
-      },
-    });
+    const open = (bytesOrPath: string | Uint8Array, data: { path: string; data: Uint8Array }[]) =>
+      createSession(ort, {
+        model: bytesOrPath,
+        label: files.label,
+        queue: runtime.concurrentRuns ? options.queue : true,
+        failureHint: choice.failureHint,
+        open: options.worker ? runtime.openWorkerSession : undefined,
+        sessionOptions: {
+          executionProviders: choice.executionProviders,
+          graphOptimizationLevel: options.graphOptimizationLevel,
+          ...runtime.threadOptions(ort, options.threads),
+          ...(data.length > 0 ? { externalData: data } : {}),
+        },
+      });
+    const session = await open(model, externalData);
+    /** Sessions a runner opened besides the main one (an encoder beside its decoder); released with it. */
+    const moreSessions: Session[] = [];
+    const openSession = async (name: string): Promise<Session> => {
+      checkAbort();
+      if (files.bytes) {
+        throw new ModelLoadError(
+          `${files.label}: this model needs a second file (${name}) beside the one given as bytes; load its folder instead`,
+        );
+      }
+      let other: string | Uint8Array;
+      const data: { path: string; data: Uint8Array }[] = [];
+      if (files.pathOf && (!files.list || (await files.list()).includes(name))) {
+        other = files.pathOf(name);
+      } else {
+        other = await readModel(files, name);
+        data.push(...(await readExternalData(files, name, other)));
+      }
+      const opened = await open(other, data);
+      moreSessions.push(opened);
+      return opened;
+    };
+    const releaseAll = () =>
+      Promise.all([session, ...moreSessions].map((each) => each.release())).then(() => undefined);
     let runner: TaskRunner<Task>;
     try {
       checkAbort();
@@ -147,7 +179,17 @@ export function createLoader(runtime: LoaderRuntime): LoadModel {
         await readNeededFiles(files, folder, { ...RUNNERS[task].needs(options), tokenizer: false });
         checkAbort();
       }
-      const context: TaskContext = { session, folder, options, label: files.label, device: choice.device };
+      const context: TaskContext = {
+        session,
+        folder,
+        options,
+        label: files.label,
+        device: choice.device,
+        modelFile,
+        openSession,
+        decodeAudio: runtime.decodeAudio ?? decodeAudio,
+        images: runtime.images,
+      };
       // A scikit-learn export names its classes only inside the graph; text models never do.
       if (
         task === 'classification' &&
@@ -158,12 +200,12 @@ export function createLoader(runtime: LoaderRuntime): LoadModel {
         const bytes = typeof model === 'string' ? await files.read(modelFile!) : model;
         if (bytes) context.classifierLabels = classifierLabels(bytes);
       }
-      runner = RUNNERS[task].build(context) as unknown as TaskRunner<Task>;
+      runner = (await RUNNERS[task].build(context)) as unknown as TaskRunner<Task>;
     } catch (error) {
-      await session.release().catch(() => undefined);
+      await releaseAll().catch(() => undefined);
       throw error;
     }
-    return buildModel(runner, session, {
+    return buildModel(runner, session, moreSessions, {
       id: `onnx:${files.label}`,
       modelFile,
       device: choice.device,
@@ -216,6 +258,8 @@ function signatureOf(values: Map<string, ValueInfo>): TensorSignature[] {
 function buildModel(
   runner: TaskRunner<Task>,
   session: Session,
+  /** Further sessions of the model (an encoder beside its decoder): released and counted with it. */
+  moreSessions: readonly Session[],
   info: { id: string; modelFile: string | undefined; device: string; deviceReason: string; loadMs: number },
 ): OnnxModel {
   const implementation: ModelImplementation<Task> = {
@@ -228,7 +272,8 @@ function buildModel(
       signature: { inputs: signatureOf(session.inputs), outputs: signatureOf(session.outputs) },
     },
     run: runner.run,
-    dispose: () => session.release(),
+    dispose: () =>
+      Promise.all([session, ...moreSessions].map((each) => each.release())).then(() => undefined),
   };
   if (runner.stream) implementation.stream = runner.stream;
   const model = defineModel(implementation);
@@ -238,7 +283,7 @@ function buildModel(
       task: runner.task.name as TaskName,
       inputs: [...session.inputs.values()],
       outputs: [...session.outputs.values()],
-      runs: session.runs,
+      runs: moreSessions.reduce((sum, each) => sum + each.runs, session.runs),
       batches: runner.batches?.() ?? 0,
     }),
   });

@@ -1,20 +1,25 @@
 // The foundation's conformance suite, run on every @mlkit/onnx task over the generated fixtures.
 // `backendCalls` counts the session runs that reach onnxruntime-node itself (a spy on its
 // InferenceSession), so "rejects before reaching the backend" means no onnxruntime run at all.
+
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import {
   classification,
   embedding,
   imageClassification,
   objectDetection,
+  speechToText,
   type Task,
   type TaskByName,
   type TaskName,
   tensor,
   textGeneration,
+  textToSpeech,
 } from '@mlkit/core';
 import { describe, expect, it } from 'vitest';
 import { runConformance } from '../../../test/conformance/index.ts';
-import type { FixtureName } from '../../../test/fixtures/paths.ts';
+import { type FixtureName, fixturesDir } from '../../../test/fixtures/paths.ts';
 import { loadModel, type OnnxModel } from '../src/index.node.ts';
 import { recordSessions } from './ort-spy.ts';
 import { fixture } from './support.ts';
@@ -140,6 +145,43 @@ for (const [name, threshold] of [
     invalidInputs: [{ image: new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0, 0, 0, 0]) }],
   });
 }
+
+/** Load a committed speech folder as `task`, counting the runs of all its sessions (Whisper has two). */
+async function speechSubject<N extends TaskName>(name: string, task: N) {
+  const { result: model, sessions } = await recordSessions(() =>
+    loadModel(join(fixturesDir, name), { task }),
+  );
+  return {
+    model: model as OnnxModel<TaskByName<N>> & OnnxModel<Task>,
+    backendCalls: () => sessions.reduce((sum, session) => sum + session.runs, 0),
+  };
+}
+
+const speech = new Uint8Array(readFileSync(join(fixturesDir, '..', 'media', 'hello-16k.wav')));
+
+runConformance('onnx speech-to-text task, CTC (tiny-wav2vec2)', {
+  task: speechToText,
+  create: () => speechSubject('tiny-wav2vec2', 'speech-to-text'),
+  inputs: [{ audio: speech }, { audio: { pcm: new Float32Array(16000).fill(0.01), sampleRate: 16000 } }],
+  invalidInputs: [{ audio: new TextEncoder().encode('not a wav file') }],
+});
+
+runConformance('onnx speech-to-text task, Whisper (tiny-whisper)', {
+  task: speechToText,
+  create: () => speechSubject('tiny-whisper', 'speech-to-text'),
+  inputs: [
+    { audio: speech, language: 'en' },
+    { audio: speech, language: 'en', timestamps: true },
+  ],
+  invalidInputs: [{ audio: new TextEncoder().encode('not a wav file') }, { audio: speech, language: 'xx' }],
+});
+
+runConformance('onnx text-to-speech task, VITS (tiny-vits)', {
+  task: textToSpeech,
+  create: () => speechSubject('tiny-vits', 'text-to-speech'),
+  inputs: [{ text: 'hello world' }, { text: 'Hello, world!', format: 'pcm' }],
+  invalidInputs: [{ text: '日本語' }],
+});
 
 describe('backend call counting used by the conformance runs', () => {
   it('counts every onnxruntime run and agrees with describe().runs', async () => {
