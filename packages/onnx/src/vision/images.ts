@@ -1,10 +1,4 @@
-import {
-  abortErrorOf,
-  type ImageSource,
-  InvalidInputError,
-  ModelLoadError,
-  type RawImage,
-} from '@mlkit/core';
+import { abortErrorOf, type ImageSource, InvalidInputError, ModelLoadError } from '@mlkit/core';
 import type { ModelFolder } from '../folder.ts';
 import { preprocessImage } from '../media/preprocess-image.ts';
 import type { OrtTensor } from '../ort.ts';
@@ -73,26 +67,33 @@ export async function prepareImages(
 ): Promise<PreparedImage[]> {
   const sources = Array.isArray(image) ? image : [image];
   const resize = await images.resizer();
+  if (signal?.aborted) throw abortErrorOf(signal);
+  // All at once: sharp decodes and resizes on libuv's thread pool, so images of one call overlap.
+  const settled = await Promise.allSettled(
+    sources.map(async (source): Promise<PreparedImage> => {
+      const decoded = await images.decode(source, signal ? { signal } : {});
+      const { pixelValues, dims, resizedSizes } = await preprocessImage([decoded], config, { resize });
+      return {
+        pixels: pixelValues,
+        dims: [dims[1], dims[2], dims[3]],
+        original: { width: decoded.width, height: decoded.height },
+        resized: { width: resizedSizes[0]![1], height: resizedSizes[0]![0] },
+      };
+    }),
+  );
   const prepared: PreparedImage[] = [];
-  for (const [index, source] of sources.entries()) {
-    if (signal?.aborted) throw abortErrorOf(signal);
-    let decoded: RawImage;
-    try {
-      decoded = await images.decode(source, signal ? { signal } : {});
-    } catch (error) {
-      if (!(error instanceof InvalidInputError)) throw error;
-      const path = Array.isArray(image) ? `input.image[${index}]` : 'input.image';
-      throw new InvalidInputError(`${path}: ${error.message}`, {
-        cause: error,
-        issues: [{ path, message: error.message }],
-      });
+  for (const [index, result] of settled.entries()) {
+    if (result.status === 'fulfilled') {
+      prepared.push(result.value);
+      continue;
     }
-    const { pixelValues, dims, resizedSizes } = await preprocessImage([decoded], config, { resize });
-    prepared.push({
-      pixels: pixelValues,
-      dims: [dims[1], dims[2], dims[3]],
-      original: { width: decoded.width, height: decoded.height },
-      resized: { width: resizedSizes[0]![1], height: resizedSizes[0]![0] },
+    const error: unknown = result.reason;
+    if (!(error instanceof InvalidInputError)) throw error;
+    // The first image that cannot be read, by its place in the input.
+    const path = Array.isArray(image) ? `input.image[${index}]` : 'input.image';
+    throw new InvalidInputError(`${path}: ${error.message}`, {
+      cause: error,
+      issues: [{ path, message: error.message }],
     });
   }
   if (signal?.aborted) throw abortErrorOf(signal);
