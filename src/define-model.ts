@@ -121,7 +121,7 @@ export const defineModel: DefineModel = function defineModel<T extends Task>(
       const started = performance.now();
       try {
         const ran = await impl.run(parsed, context);
-        const output = (impl.task.check ? impl.task.check.output(parsed, ran) : ran) as OutputOf<T>;
+        const output = (impl.task.check ? await impl.task.check.output(parsed, ran) : ran) as OutputOf<T>;
         if (listening(options)) {
           context.emit({ type: 'result', modelId: impl.id, durationMs: performance.now() - started });
         }

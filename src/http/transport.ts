@@ -13,7 +13,6 @@ import {
   toTransportError,
 } from './errors.ts';
 import { defaultRetryPolicy, type RetryPolicy, withResponseHeaders, withRetry } from './retry.ts';
-import { DEFAULT_MAX_EVENT_BYTES, readSse } from './sse.ts';
 import { attemptTimers } from './timeouts.ts';
 import type {
   BytesResponse,
@@ -273,10 +272,13 @@ export function createTransport(options: TransportOptions): Transport {
     const call = begin(request, 'text/event-stream');
     const firstChunkTimeoutMs = request.firstChunkTimeoutMs ?? options.firstChunkTimeoutMs;
     const idleTimeoutMs = request.idleTimeoutMs ?? options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
-    const maxEventBytes = sizeLimit(
-      'maxEventBytes',
-      request.maxEventBytes ?? options.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES,
-    );
+    const givenMaxEventBytes = request.maxEventBytes ?? options.maxEventBytes;
+    // Without a limit of the caller's, readSse applies its own default (1 MiB).
+    const maxEventBytes =
+      givenMaxEventBytes === undefined ? undefined : sizeLimit('maxEventBytes', givenMaxEventBytes);
+    // The stream decoder (and eventsource-parser) loads with the first stream, not with every app
+    // that only makes whole calls.
+    const { readSse } = await import('./sse.ts');
     let attempts = 0;
     // Retried only up to the first event: after output has reached the caller, a retry would repeat it.
     const opened = await withRetry(

@@ -3,6 +3,8 @@ export * from './classification.ts';
 export * from './embedding.ts';
 export * from './image-classification.ts';
 export * from './json-schema.ts';
+// Types only: checkAgainstSchema is '@mlkit/core/json-schema', so that this entry never loads the validator.
+export type { SchemaCheck, SchemaIssue } from './json-schema-check.ts';
 export * from './media.ts';
 export * from './object-detection.ts';
 export * from './speech-to-text.ts';

@@ -31,8 +31,11 @@ export interface Task<
 
 /** The checks of a task's outputs against its input (see `Task.check`); each returns what the caller gets. */
 export interface TaskCheck<Input, Output, Chunk> {
-  /** The output of a run as the caller gets it, or a typed error (InvalidOutputError) when it breaks the input's rules. */
-  output(input: Input, output: Output): Output;
+  /**
+   * The output of a run as the caller gets it, or a typed error (InvalidOutputError) when it breaks the
+   * input's rules; a promise where the check loads its code first (text generation's JSON Schema validator).
+   */
+  output(input: Input, output: Output): Output | Promise<Output>;
   /** A stream's chunks as the caller gets them, each checked as it passes. */
   stream(input: Input, chunks: AsyncIterable<Chunk>): AsyncIterable<Chunk>;
 }

@@ -2,10 +2,11 @@
  * What every text-generation model does after the model ran, hosted or local alike: tool-call
  * arguments parsed and checked against their tool's schema, and (with `responseFormat` json) the
  * answer parsed and checked against its schema. A failure is an InvalidOutputError, never a
- * silent pass.
+ * silent pass. The text-generation task imports this module (and with it the JSON Schema validator)
+ * only for a call that has something to check, so a plain chat call's bundle does not carry it.
  */
 import { InvalidOutputError } from '../errors.ts';
-import { checkAgainstSchema, type SchemaIssue } from './json-schema.ts';
+import { checkAgainstSchema, type SchemaIssue } from './json-schema-check.ts';
 import type { ParsedInputOf } from './task.ts';
 import type {
   TextGenerationChunk,

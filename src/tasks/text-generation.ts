@@ -1,7 +1,6 @@
 import * as z from 'zod/mini';
 import { type SchemaLike, SchemaLike as SchemaLikeSchema } from './json-schema.ts';
-import { defineTask, type Task } from './task.ts';
-import { checkTextGeneration, checkTextGenerationStream } from './text-generation-check.ts';
+import { defineTask, type ParsedInputOf, type Task } from './task.ts';
 import { Usage } from './usage.ts';
 
 // --- Messages -----------------------------------------------------------------------------------
@@ -283,13 +282,43 @@ export const TextGenerationChunk = z.discriminatedUnion('type', [
  */
 export type TextGenerationChunk = z.infer<typeof TextGenerationChunk>;
 
+// --- Checks of the output against the input -----------------------------------------------------
+
+type ParsedInput = ParsedInputOf<TextGenerationTask>;
+
+/**
+ * Whether a call has anything to check: tools (and their calls' arguments) or a json answer, the same
+ * test as text-generation-check.ts's own. Only then is that module loaded, with the JSON Schema
+ * validator, so that a plain chat call's browser bundle carries neither.
+ */
+function hasChecks(input: ParsedInput): boolean {
+  return (input.tools !== undefined && input.tools.length > 0) || input.responseFormat?.type === 'json';
+}
+
+const loadChecks = () => import('./text-generation-check.ts');
+
+async function* checkedStream(
+  input: ParsedInput,
+  chunks: AsyncIterable<TextGenerationChunk>,
+): AsyncIterable<TextGenerationChunk> {
+  const { checkTextGenerationStream } = await loadChecks();
+  yield* checkTextGenerationStream(input, chunks);
+}
+
 /** Chat or prompt in, text (or tool calls, or a JSON object) out; streams deltas, then one finish chunk. */
 export const textGeneration: TextGenerationTask = defineTask({
   name: 'text-generation',
   input: TextGenerationInput,
   output: TextGenerationOutput,
   chunk: TextGenerationChunk,
-  check: { output: checkTextGeneration, stream: checkTextGenerationStream },
+  check: {
+    // Tool calls are checked even without tools: a call of a tool that was never given is an error.
+    output: (input, output) =>
+      hasChecks(input) || output.toolCalls?.length
+        ? loadChecks().then((checks) => checks.checkTextGeneration(input, output))
+        : output,
+    stream: (input, chunks) => (hasChecks(input) ? checkedStream(input, chunks) : chunks),
+  },
 });
 /** The text-generation task's type; an interface so that hovers say `Model<TextGenerationTask>`. */
 export interface TextGenerationTask

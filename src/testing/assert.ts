@@ -1,7 +1,8 @@
 // The suite's own assertions: it runs under any test runner (or none), so it brings no `expect`.
 // Each failure is a ConformanceError whose message says what the model did and what it must do.
 import { isMlkitError } from '../errors.ts';
-import { checkAgainstSchema, type SchemaLike } from '../tasks/json-schema.ts';
+import type { SchemaLike } from '../tasks/json-schema.ts';
+import { checkAgainstSchema } from '../tasks/json-schema-check.ts';
 
 /** A model broke the contract: the message names the rule and what the model did instead. */
 export class ConformanceError extends Error {

@@ -2,14 +2,8 @@
 // checked against JSON Schema (through z.fromJSONSchema) or zod.
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import {
-  checkAgainstSchema,
-  isZodSchema,
-  type JsonSchema,
-  parseInput,
-  textGeneration,
-  toJsonSchema,
-} from '../../src/index.ts';
+import { isZodSchema, type JsonSchema, parseInput, textGeneration, toJsonSchema } from '../../src/index.ts';
+import { checkAgainstSchema } from '../../src/json-schema/index.ts';
 
 function issuesOf(schema: JsonSchema, value: unknown) {
   const check = checkAgainstSchema(schema, value);

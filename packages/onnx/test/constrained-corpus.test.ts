@@ -1,4 +1,4 @@
-import { checkAgainstSchema } from '@mlkit/core';
+import { checkAgainstSchema } from '@mlkit/core/json-schema';
 import { describe, expect, it } from 'vitest';
 import { compileGrammar, GrammarMatcher } from '../src/generation/constrained/index.ts';
 import {

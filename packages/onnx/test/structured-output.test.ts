@@ -1,11 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  checkAgainstSchema,
-  type JsonSchema,
-  type TextGenerationChunk,
-  type TextGenerationTask,
-} from '@mlkit/core';
+import type { JsonSchema, TextGenerationChunk, TextGenerationTask } from '@mlkit/core';
+import { checkAgainstSchema } from '@mlkit/core/json-schema';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { repoRoot } from '../../../test/fixtures/paths.ts';

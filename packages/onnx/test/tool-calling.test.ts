@@ -1,9 +1,5 @@
-import {
-  checkAgainstSchema,
-  type TextGenerationChunk,
-  type TextGenerationTask,
-  type Tool,
-} from '@mlkit/core';
+import type { TextGenerationChunk, TextGenerationTask, Tool } from '@mlkit/core';
+import { checkAgainstSchema } from '@mlkit/core/json-schema';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import {
