@@ -8,5 +8,6 @@
 
 export type { Cors } from './cors.ts';
 export { HttpError } from './errors.ts';
+export type { MediaUrls } from './media-urls.ts';
 export type { Batching, Limits, Logger, ServerEvent, ServerOptions } from './options.ts';
 export { type CloseOptions, createServer, type MlkitServer } from './server.ts';
