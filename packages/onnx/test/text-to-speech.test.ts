@@ -8,6 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { fixturesDir } from '../../../test/fixtures/paths.ts';
 import { loadModel } from '../src/index.node.ts';
 import { decodeWav } from '../src/media/audio-wav.ts';
+import { vitsTokenizer } from '../src/speech/vits.ts';
 import { loadInferred, maxAbsDiff } from './support.ts';
 
 const folder = join(fixturesDir, 'tiny-vits');
@@ -28,6 +29,15 @@ beforeAll(() => {
 });
 
 describe('text-to-speech, VITS (tiny-vits)', () => {
+  it("tokenizes as transformers' VitsTokenizer: one id per character, blanks (id 0) between and around", () => {
+    const json = (name: string) => JSON.parse(readFileSync(join(folder, name), 'utf8'));
+    const encode = vitsTokenizer(
+      { json: { 'vocab.json': json('vocab.json') }, tokenizerConfig: json('tokenizer_config.json') },
+      'tiny-vits',
+    );
+    expect(encode(reference.text)).toEqual(reference.input_ids);
+  });
+
   it('is inferred from VitsModel and answers a 16-bit WAV at config.json sampling_rate', async () => {
     const model = await loadInferred('text-to-speech', folder);
     const output = await model.run({ text: reference.text });

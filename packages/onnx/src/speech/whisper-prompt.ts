@@ -24,6 +24,8 @@ export interface WhisperGenerationSettings {
   startOfPreviousId: number | undefined;
   /** Most tokens in the decoder's sequence, prompt included (max_target_positions, 448). */
   maxLength: number;
+  /** Most tokens generated per window, where generation_config.json sets max_new_tokens. */
+  maxNewTokens: number | undefined;
 }
 
 function idsOf(value: unknown): number[] {
@@ -81,12 +83,13 @@ export function whisperGenerationSettings(
     maxInitialTimestampIndex: numberOf(generation.max_initial_timestamp_index),
     startOfPreviousId: numberOf(generation.prev_sot_token_id) ?? idOf('<|startofprev|>'),
     maxLength: numberOf(config.max_target_positions, generation.max_length) ?? 448,
+    maxNewTokens: numberOf(generation.max_new_tokens),
   };
 }
 
 /** What one window's decoding starts from. */
 export interface WhisperPromptOptions {
-  /** ISO code; undefined: the caller detected none (English-only models) */
+  /** ISO code of the spoken language (English-only models take none). */
   language: string | undefined;
   translate: boolean;
   timestamps: boolean;
@@ -122,7 +125,6 @@ export function checkLanguage(
 /**
  * The decoder's first tokens, as transformers' WhisperForConditionalGeneration builds them:
  * [<|startofprev|> prompt...] <|startoftranscript|> [<|lang|> <|transcribe|or|translate|>] [<|notimestamps|>].
- * Returns the ids and where the generated part begins.
  */
 export function whisperPrompt(settings: WhisperGenerationSettings, options: WhisperPromptOptions): number[] {
   const ids: number[] = [];

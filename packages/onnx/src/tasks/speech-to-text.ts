@@ -85,8 +85,8 @@ function unsupported(param: string, message: string): UnsupportedError {
 
 /**
  * Connectionist temporal classification (wav2vec2, HuBERT, ...): `input_values` -> `logits` [1, frames,
- * vocabulary], the best token per frame, collapsed as Wav2Vec2CTCTokenizer decodes it. English-only in
- * the sense that the model has one alphabet: `language`, `translate` and `timestamps` are refused.
+ * vocabulary], the best token per frame, collapsed as Wav2Vec2CTCTokenizer decodes it. The model has
+ * one alphabet and no task tokens: `language` is not needed, `translate` and `timestamps` are refused.
  */
 function ctcTask(context: TaskContext): TaskRunner<SpeechToTextTask> {
   const { session, folder, label, device } = context;
@@ -219,14 +219,16 @@ async function whisperTask(context: TaskContext): Promise<TaskRunner<SpeechToTex
     let language = input.language ?? (settings.multilingual ? undefined : 'en');
     let outputTokens = 0;
     let firstTokenAt: number | undefined;
-    for (const window of whisperWindows(pcm, preprocessor, { strideLengthSeconds: 0 })) {
+    const windows = whisperWindows(pcm, preprocessor, { strideLengthSeconds: 0 });
+    for (const [index, window] of windows.entries()) {
       const encoded = await decoder.encode(window.inputFeatures, window.dims, signal);
       language ??= await detectLanguage(encoded, signal);
       const prompt = whisperPrompt(settings, {
         language,
         translate: input.translate,
         timestamps: input.timestamps,
-        previousIds,
+        // Only the first window, as transformers' default prompt_condition_type "first-segment".
+        previousIds: index === 0 ? previousIds : undefined,
       });
       const steps = encoded.decoding();
       const generated: number[] = [];
@@ -248,7 +250,8 @@ async function whisperTask(context: TaskContext): Promise<TaskRunner<SpeechToTex
           yield { type: 'segment', segment };
         }
       };
-      while (prompt.length + generated.length < settings.maxLength) {
+      const maxNewTokens = settings.maxNewTokens ?? Number.POSITIVE_INFINITY;
+      while (prompt.length + generated.length < settings.maxLength && generated.length < maxNewTokens) {
         const logits = await steps.next([...prompt, ...generated], signal);
         suppress(logits, settings.suppressIds);
         if (generated.length === 0) suppress(logits, settings.beginSuppressIds);
