@@ -196,7 +196,7 @@ describe('chat image parts for a local model', () => {
       task: textGeneration,
       capabilities: { streaming: false, batching: false, local: true, images: true },
       async run(input) {
-        seen.push(input.messages ?? []);
+        seen.push('messages' in input ? input.messages : []);
         return { text: 'a cat', finishReason: 'stop', usage: {} };
       },
     });
