@@ -13,14 +13,13 @@ import {
 } from '@mlkit/core';
 import { findModelFile, type ModelFiles, type ModelFolder, readConfig, readNeededFiles } from './folder.ts';
 import { inferTask } from './infer-task.ts';
-import { decodeAudio } from './media/audio.node.ts';
 import { classifierLabels, externalDataFiles } from './onnx-graph.ts';
 import { type LoadOptions, resolveOptions } from './options.ts';
 import type { Runtime } from './runtime.ts';
 import { createSession, type OpenSession, type Session, type ValueInfo } from './session.ts';
 import { type ModelSource, openSource } from './source.ts';
 import { classificationRunner } from './tasks/classification.ts';
-import type { AudioDecode, LocalRunner, TaskContext, TaskRunner } from './tasks/context.ts';
+import type { LocalRunner, TaskContext, TaskRunner } from './tasks/context.ts';
 import { embeddingRunner } from './tasks/embedding.ts';
 import { imageClassificationRunner } from './tasks/image-classification.ts';
 import { objectDetectionRunner } from './tasks/object-detection.ts';
@@ -80,11 +79,8 @@ export interface LoadModel {
   (source: ModelSource, options?: LoadOptions & { task?: TaskName }): Promise<AnyOnnxModel>;
 }
 
-/**
- * A runtime that can also open sessions in worker threads (Node), and decode audio with the platform's
- * own decoder (browsers: Web Audio); without one, audio is decoded by the portable WAV decoder.
- */
-export type LoaderRuntime = Runtime & { openWorkerSession?: OpenSession; decodeAudio?: AudioDecode };
+/** A runtime that can also open sessions in worker threads (Node). */
+export type LoaderRuntime = Runtime & { openWorkerSession?: OpenSession };
 
 /** Build `loadModel` for one runtime. */
 export function createLoader(runtime: LoaderRuntime): LoadModel {
@@ -187,7 +183,7 @@ export function createLoader(runtime: LoaderRuntime): LoadModel {
         device: choice.device,
         modelFile,
         openSession,
-        decodeAudio: runtime.decodeAudio ?? decodeAudio,
+        decodeAudio: runtime.decodeAudio,
         images: runtime.images,
       };
       // A scikit-learn export names its classes only inside the graph; text models never do.

@@ -5,6 +5,7 @@ import { basename, dirname, join, relative, resolve } from 'node:path';
 import { ModelLoadError } from '@mlkit/core';
 import { importOrt } from './import-ort.ts';
 import type { LoaderRuntime } from './load.ts';
+import { decodeAudio } from './media/audio.node.ts';
 import { decodeImage, nodeImageResizer } from './media/image-decode.node.ts';
 import type { Ort } from './ort.ts';
 import type { Device, DeviceChoice, DownloadCache, LocalFolder } from './runtime.ts';
@@ -146,6 +147,7 @@ export const nodeRuntime: LoaderRuntime = {
   threadOptions: (_ort, threads) => (threads ? { intraOpNumThreads: threads } : {}),
   concurrentRuns: true,
   images: { decode: decodeImage, resizer: nodeImageResizer },
+  decodeAudio,
   openLocal,
   toUrl,
   openCache,

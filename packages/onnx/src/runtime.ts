@@ -2,6 +2,7 @@ import type { ImageSource, RawImage } from '@mlkit/core';
 import type { DecodeImageOptions } from './media/image-source.ts';
 import type { ImageResizer } from './media/image-transform.ts';
 import type { Ort, OrtSessionOptions } from './ort.ts';
+import type { AudioDecode } from './tasks/context.ts';
 
 /** Where a model may run. `auto` picks WebGPU only when a real adapter exists, else WASM (browser) or CPU (Node). */
 export type Device = 'auto' | 'cpu' | 'wasm' | 'webgpu' | 'cuda';
@@ -49,6 +50,8 @@ export interface Runtime {
   readonly concurrentRuns: boolean;
   /** How images are decoded and resized here (the vision tasks). */
   readonly images: RuntimeImages;
+  /** How audio is decoded here (the speech tasks): WAV in Node, Web Audio for other formats in browsers. */
+  readonly decodeAudio: AudioDecode;
   /**
    * Open a local model source: a folder, or an `.onnx` file with its folder. Undefined where there is
    * no file system (browsers): every string is then a URL.

@@ -1,5 +1,6 @@
 import { ModelLoadError } from '@mlkit/core';
 import { importOrt } from './import-ort.ts';
+import { decodeAudio } from './media/audio.web.ts';
 import { decodeImage } from './media/image-decode.web.ts';
 import { resizeInJs } from './media/image-transform.ts';
 import type { Ort } from './ort.ts';
@@ -111,6 +112,7 @@ export const webRuntime: Runtime = {
   },
   concurrentRuns: false,
   images: { decode: decodeImage, resizer: async () => resizeInJs },
+  decodeAudio,
   toUrl,
   openCache,
 };

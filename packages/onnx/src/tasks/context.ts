@@ -33,8 +33,8 @@ export interface TaskContext {
   openSession?(file: string): Promise<Session>;
   /** The runtime's image decoder and resizer (vision tasks). */
   images: RuntimeImages;
-  /** The platform's audio decoder (speech tasks). */
-  decodeAudio?: AudioDecode;
+  /** The runtime's audio decoder (speech tasks). */
+  decodeAudio: AudioDecode;
 }
 
 /** Decodes one audio input to mono PCM (see media/audio.ts). */
