@@ -75,6 +75,14 @@ export function whisperFeatureExtractor(config: unknown): (pcm: Float32Array) =>
   );
   const spectrum = powerSpectrum(fftSize);
   const padValue = parsed.padding_value ?? 0;
+  // Each mel filter is a triangle over a few FFT bins: sum over its non-zero bins only.
+  const ranges = filters.map((filter) => {
+    let first = 0;
+    while (first < bins && filter[first] === 0) first++;
+    let last = bins - 1;
+    while (last >= first && filter[last] === 0) last--;
+    return [first, last + 1] as const;
+  });
 
   return (pcm) => {
     if (pcm.length === 0) throw new InvalidInputError('The audio has no samples; pass at least one sample');
@@ -84,19 +92,28 @@ export function whisperFeatureExtractor(config: unknown): (pcm: Float32Array) =>
     const frame = new Float64Array(fftSize);
     const power = new Float64Array(bins);
     const mel = new Float64Array(melCount * frames);
+    // Frames wholly inside zero padding have zero power (log10 floor): a short clip padded to 30 s
+    // skips most of its 3000 transforms and gets the same features.
+    const audible = padValue === 0 ? Math.min(pcm.length, samples) : samples;
+    const silent = Math.log10(1e-10);
     for (let t = 0; t < frames; t++) {
       const start = t * hop;
+      if (start - Math.floor(fftSize / 2) >= audible) {
+        for (let m = 0; m < melCount; m++) mel[m * frames + t] = silent;
+        continue;
+      }
       for (let n = 0; n < fftSize; n++) frame[n] = (padded[start + n] ?? 0) * (window[n] as number);
       spectrum(frame, power);
       for (let m = 0; m < melCount; m++) {
         const filter = filters[m] as Float64Array;
+        const [first, end] = ranges[m]!;
         let sum = 0;
-        for (let k = 0; k < bins; k++) sum += (filter[k] as number) * (power[k] as number);
+        for (let k = first; k < end; k++) sum += (filter[k] as number) * (power[k] as number);
         mel[m * frames + t] = Math.log10(Math.max(sum, 1e-10));
       }
     }
     let max = Number.NEGATIVE_INFINITY;
-    for (const value of mel) if (value > max) max = value;
+    for (let i = 0; i < mel.length; i++) if ((mel[i] as number) > max) max = mel[i] as number;
     const inputFeatures = new Float32Array(mel.length);
     for (let i = 0; i < mel.length; i++) inputFeatures[i] = (Math.max(mel[i] as number, max - 8) + 4) / 4;
     return { inputFeatures, dims: [1, melCount, frames] };
