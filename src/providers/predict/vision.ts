@@ -3,8 +3,8 @@
  * Endpoints, hand-written FastAPI apps, `@mlkit/server`'s `/predict/{name}`): one request per
  * image, its bytes POSTed raw with their `Content-Type: image/*` (default) or as JSON
  * `{"inputs": "<base64>", "parameters"}`; `[{label, score}]` / `[{label, score, box}]` answers.
- * `topK` and `threshold` are sent as parameters and applied again to the answer, since a raw upload
- * cannot carry them.
+ * `topK` and `threshold` are sent (JSON: as `parameters`; raw: as the `top_k` / `threshold` query
+ * parameter, as `@mlkit/server` reads them) and applied again to the answer, for servers that ignore them.
  */
 import type * as z from 'zod';
 import { defineModel } from '../../define-model.ts';
@@ -58,6 +58,14 @@ const bytesOf = (image: ImageSource) =>
 
 type VisionTask = ImageClassificationTask | ObjectDetectionTask;
 
+/** `path` with the task's parameter (`top_k` or `threshold`) as a query parameter. */
+function withParameter(path: string, taskName: string, input: { topK?: number; threshold?: number }): string {
+  const [key, value] =
+    taskName === 'image-classification' ? ['top_k', input.topK] : ['threshold', input.threshold];
+  if (value === undefined) return path;
+  return `${path}${path.includes('?') ? '&' : '?'}${key}=${encodeURIComponent(String(value))}`;
+}
+
 function createVisionModel<T extends VisionTask, R>(
   task: T,
   mapping: TaskMapping<T, unknown, R, { single?: boolean }>,
@@ -87,7 +95,16 @@ function createVisionModel<T extends VisionTask, R>(
         const headers = bytes
           ? { ...options.headers, 'content-type': imageMediaType(bytes) }
           : options.headers;
-        const answer = await transport.json({ path, body, schema, ...options, headers, signal });
+        // A raw upload has no body left for parameters: they go in the query, where @mlkit/server's
+        // /predict reads them (a JSON body carries them as `parameters`).
+        const answer = await transport.json({
+          path: bytes ? withParameter(path, task.name, input) : path,
+          body,
+          schema,
+          ...options,
+          headers,
+          signal,
+        });
         const output = mapping.decodeResponse(answer, { single: true }) as Record<string, unknown[][]>;
         const [list, ...others] = Object.values(output).find(Array.isArray)!;
         if (others.length > 0) {

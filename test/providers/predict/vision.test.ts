@@ -19,6 +19,7 @@ const jpeg = new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 9, 9]);
 interface Seen {
   contentType: string | null;
   bytes: Uint8Array;
+  query: string;
 }
 
 function answer(reply: (seen: Seen) => unknown) {
@@ -28,6 +29,7 @@ function answer(reply: (seen: Seen) => unknown) {
       const entry = {
         contentType: request.headers.get('content-type'),
         bytes: new Uint8Array(await request.arrayBuffer()),
+        query: new globalThis.URL(request.url).search,
       };
       seen.push(entry);
       return HttpResponse.json(reply(entry) as object);
@@ -59,6 +61,16 @@ describe('image classification over an HF inference-style endpoint', () => {
       ],
       [{ label: 'car', score: 0.75 }],
     ]);
+  });
+
+  it('sends topK of a raw upload as the top_k query parameter, and nothing when JSON carries it', async () => {
+    const seen = answer(labelsFor);
+    await createPredictImageClassification({ url: URL, maxRetries: 0 }).run({ image: png, topK: 2 });
+    await createPredictImageClassification({ url: URL, upload: 'json', maxRetries: 0 }).run({
+      image: png,
+      topK: 2,
+    });
+    expect(seen.map((s) => s.query)).toEqual(['?top_k=2', '']);
   });
 
   it("upload: 'json' sends {inputs: base64, parameters: {top_k}}", async () => {
@@ -108,8 +120,8 @@ describe('image classification over an HF inference-style endpoint', () => {
 });
 
 describe('object detection over an HF inference-style endpoint', () => {
-  it('returns [{label, score, box}] per image, below-threshold detections dropped', async () => {
-    answer(() => [
+  it('sends the threshold as a query parameter and returns [{label, score, box}] per image, below-threshold ones dropped', async () => {
+    const seen = answer(() => [
       { label: 'cat', score: 0.9, box: { xmin: 1, ymin: 2, xmax: 30, ymax: 40 } },
       { label: 'remote', score: 0.3, box: { xmin: 5, ymin: 5, xmax: 6, ymax: 6 } },
     ]);
@@ -117,6 +129,7 @@ describe('object detection over an HF inference-style endpoint', () => {
       image: png,
       threshold: 0.5,
     });
+    expect(seen[0]!.query).toBe('?threshold=0.5');
     expect(detections).toEqual([
       [{ label: 'cat', score: 0.9, box: { xmin: 1, ymin: 2, xmax: 30, ymax: 40 } }],
     ]);
