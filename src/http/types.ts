@@ -46,6 +46,7 @@ export interface TransportOptions {
     maxDelayMs?: number;
     maxRetryAfterMs?: number;
     connectionRetryDelayMs?: number;
+    /** The jitter source, returning a number in [0, 1) like `Math.random` (the default); tests pass a fixed one. */
     random?: () => number;
   };
   /** Allow a secret API key in a browser. Off by default: keys in browsers leak to every visitor. */
