@@ -98,7 +98,7 @@ function createVisionModel<T extends VisionTask, R>(
         // A raw upload has no body left for parameters: they go in the query, where @mlkit/server's
         // /predict reads them (a JSON body carries them as `parameters`).
         const answer = await transport.json({
-          path: bytes ? withParameter(path, task.name, input) : path,
+          path: bytes ? withParameter(path, task.name, input as { topK?: number; threshold?: number }) : path,
           body,
           schema,
           ...options,
