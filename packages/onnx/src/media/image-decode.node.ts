@@ -66,8 +66,76 @@ function decodeJpeg(bytes: Uint8Array): RawImage {
   return { data: data as Uint8Array<ArrayBuffer>, width, height, channels: 3 };
 }
 
-/** Decode with sharp, the way transformers.js's RawImage.read does (EXIF rotation, the file's channels). */
-async function decodeWithSharp(sharp: SharpModule, bytes: Uint8Array): Promise<RawImage> {
+// Chunks that carry no pixel transform for libvips: a PNG of only these (and 8-bit samples, or a
+// palette) decodes to the same pixels in pngjs as in sharp. Colour management (iCCP, sRGB, gAMA,
+// cHRM, sBIT), orientation (eXIf) and anything unknown go to sharp.
+const PLAIN_PNG_CHUNKS = new Set([
+  'IHDR',
+  'PLTE',
+  'tRNS',
+  'IDAT',
+  'IEND',
+  'pHYs',
+  'tEXt',
+  'zTXt',
+  'iTXt',
+  'tIME',
+]);
+
+// pngjs decodes on the calling thread; up to here it beats sharp's two thread-pool round trips
+// (metadata, then pixels) and blocks the event loop well under a millisecond. Measured crossover:
+// about 256 x 256.
+const PNGJS_MAX_PIXELS = 32 * 1024;
+
+/**
+ * The channels sharp gives a small PNG that pngjs decodes exactly (see PLAIN_PNG_CHUNKS), else
+ * undefined: gray 1, RGB 3, a palette 3 (4 with a tRNS chunk), alpha 4 (gray with alpha as RGBA).
+ * A tRNS colour key on gray or RGB goes to sharp: pngjs blacks out the keyed pixels, libvips keeps them.
+ */
+function plainPngChannels(bytes: Uint8Array): 1 | 3 | 4 | undefined {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const chunkType = (at: number) => String.fromCharCode(...bytes.subarray(at + 4, at + 8));
+  if (bytes.length < 33 || sniffImageFormat(bytes) !== 'PNG' || chunkType(8) !== 'IHDR') return undefined;
+  const width = view.getUint32(16);
+  const height = view.getUint32(20);
+  const bitDepth = bytes[24];
+  const colorType = bytes[25];
+  if (width * height > PNGJS_MAX_PIXELS || (bitDepth !== 8 && colorType !== 3)) return undefined;
+  let transparency = false;
+  for (let at = 8; at + 12 <= bytes.length; ) {
+    const type = chunkType(at);
+    if (!PLAIN_PNG_CHUNKS.has(type)) return undefined;
+    if (type === 'tRNS') transparency = true;
+    at += 12 + view.getUint32(at);
+    if (type !== 'IEND') continue;
+    if (at !== bytes.length) return undefined;
+    if (colorType === 4 || colorType === 6) return 4;
+    if (colorType === 3) return transparency ? 4 : 3;
+    if (transparency) return undefined;
+    return colorType === 0 ? 1 : colorType === 2 ? 3 : undefined;
+  }
+  return undefined;
+}
+
+/** A small plain PNG decoded by pngjs, else undefined (sharp decodes it; so does a file pngjs refuses). */
+function decodePlainPng(bytes: Uint8Array): RawImage | undefined {
+  const channels = plainPngChannels(bytes);
+  if (!channels) return undefined;
+  let png: PNG;
+  try {
+    png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+  } catch {
+    return undefined;
+  }
+  const rgba = new Uint8Array(png.data.buffer as ArrayBuffer, png.data.byteOffset, png.data.byteLength);
+  return fromRgba(rgba, png.width, png.height, channels);
+}
+
+/**
+ * Decode with sharp, the way transformers.js's RawImage.read does (EXIF rotation, the file's channels).
+ * `decodeImageBytes` takes pngjs's path for small plain PNGs; this is what that path must equal.
+ */
+export async function decodeWithSharp(sharp: SharpModule, bytes: Uint8Array): Promise<RawImage> {
   const image = sharp(bytes);
   const { channels: fileChannels } = await image.metadata();
   const { data, info } = await image.rotate().raw().toBuffer({ resolveWithObject: true });
@@ -98,7 +166,7 @@ export async function decodeImageBytes(bytes: Uint8Array, sharp: SharpModule | u
   const format = sniffImageFormat(bytes);
   const accepted = sharp ? SHARP_FORMATS : PURE_JS_FORMATS;
   try {
-    if (sharp) return await decodeWithSharp(sharp, bytes);
+    if (sharp) return decodePlainPng(bytes) ?? (await decodeWithSharp(sharp, bytes));
     if (format === 'PNG') return decodePng(bytes);
     if (format === 'JPEG') return decodeJpeg(bytes);
   } catch (error) {

@@ -198,18 +198,103 @@ function cropped(settings: Settings, image: RawImage): RawImage {
   return centerCrop(image, crop.width, crop.height);
 }
 
-/** One image's HWC float values: rescaled and normalised in float32 steps, as transformers.js does. */
-function floatPixels(settings: Settings, image: RawImage): Float32Array {
-  const values = Float32Array.from(image.data);
+/**
+ * Per channel, the float value of each of the 256 byte levels: rescaled, then normalised, in float32
+ * steps as transformers.js does (each step rounded to float32), so a lookup equals the arithmetic.
+ */
+function levelTables(settings: Settings, channels: number): Float32Array[] {
   const { mean, std, doRescale, rescaleFactor } = settings;
-  for (let i = 0; i < values.length; i++) {
-    if (doRescale) values[i] = rescaleFactor * (values[i] as number);
-    if (mean && std) {
-      const channel = i % image.channels;
-      values[i] = ((values[i] as number) - (mean[channel] as number)) / (std[channel] as number);
+  return Array.from({ length: channels }, (_, channel) => {
+    const table = new Float32Array(256);
+    for (let level = 0; level < 256; level++) {
+      const rescaled = doRescale ? Math.fround(rescaleFactor * level) : level;
+      table[level] =
+        mean && std ? (rescaled - (mean[channel] as number)) / (std[channel] as number) : rescaled;
     }
-  }
-  return values;
+    return table;
+  });
+}
+
+/** Preprocess a batch of images; see `imagePreprocessor`. */
+export type ImagePreprocessor = (
+  images: RawImage[],
+  options?: PreprocessImageOptions,
+) => Promise<PreprocessedImages>;
+
+/**
+ * A model's image preprocessing with its preprocessor_config.json checked once (an UnsupportedError
+ * or ModelLoadError here, naming the field), for a model that preprocesses many calls.
+ */
+export function imagePreprocessor(config: unknown): ImagePreprocessor {
+  const settings = settingsOf(config);
+  const tables = new Map<number, Float32Array[]>();
+  const tablesFor = (channels: number) => {
+    const found = tables.get(channels) ?? levelTables(settings, channels);
+    tables.set(channels, found);
+    return found;
+  };
+  return async (images, options = {}) => {
+    const resize = options.resize ?? resizeInJs;
+    const prepared: RawImage[] = [];
+    for (let image of images) {
+      if (settings.doConvertRgb) image = toRgb(image);
+      if (settings.doResize) image = await resized(settings, image, resize);
+      if (settings.doCenterCrop) image = cropped(settings, image);
+      prepared.push(image);
+    }
+    const channels = prepared[0]?.channels ?? 3;
+    if (prepared.some((image) => image.channels !== channels))
+      throw unsupported('do_convert_rgb', 'false with images of different channel counts in one batch');
+    const resizedSizes = prepared.map((image): [number, number] => [image.height, image.width]);
+    const pad = settings.config.pad_size;
+    const height =
+      settings.doPad && pad?.height ? pad.height : Math.max(...prepared.map((image) => image.height));
+    const width =
+      settings.doPad && pad?.width ? pad.width : Math.max(...prepared.map((image) => image.width));
+    if (!settings.doPad && prepared.some((image) => image.width !== width || image.height !== height))
+      throw unsupported(
+        'do_pad',
+        `false with images of different sizes after preprocessing (${resizedSizes.map(([h, w]) => `${w}x${h}`).join(', ')}); run them one at a time`,
+      );
+    const plane = height * width;
+    const pixelValues = new Float32Array(prepared.length * channels * plane);
+    const masked = settings.processor === 'detr' || settings.doPad;
+    const mask = masked ? new BigInt64Array(prepared.length * plane) : undefined;
+    const levels = tablesFor(channels);
+    prepared.forEach((image, index) => {
+      if (image.width > width || image.height > height)
+        throw unsupported(
+          'pad_size',
+          `${width}x${height} smaller than an image (${image.width}x${image.height})`,
+        );
+      const { data } = image;
+      // HWC bytes -> CHW floats, the image in the top-left corner and zeros after it (transformers pads bottom/right).
+      for (let channel = 0; channel < channels; channel++) {
+        const table = levels[channel] as Float32Array;
+        const base = (index * channels + channel) * plane;
+        for (let y = 0; y < image.height; y++) {
+          const row = base + y * width;
+          let from = y * image.width * channels + channel;
+          for (let x = 0; x < image.width; x++, from += channels)
+            pixelValues[row + x] = table[data[from] as number] as number;
+        }
+      }
+      if (mask)
+        for (let y = 0; y < image.height; y++) {
+          const row = index * plane + y * width;
+          mask.fill(1n, row, row + image.width);
+        }
+    });
+    return {
+      pixelValues,
+      dims: [prepared.length, channels, height, width],
+      ...(mask
+        ? { pixelMask: { data: mask, dims: [prepared.length, height, width] as [number, number, number] } }
+        : {}),
+      originalSizes: images.map((image): [number, number] => [image.height, image.width]),
+      resizedSizes,
+    };
+  };
 }
 
 /**
@@ -226,56 +311,5 @@ export async function preprocessImage(
   config: unknown,
   options: PreprocessImageOptions = {},
 ): Promise<PreprocessedImages> {
-  const settings = settingsOf(config);
-  const resize = options.resize ?? resizeInJs;
-  const prepared: RawImage[] = [];
-  for (let image of images) {
-    if (settings.doConvertRgb) image = toRgb(image);
-    if (settings.doResize) image = await resized(settings, image, resize);
-    if (settings.doCenterCrop) image = cropped(settings, image);
-    prepared.push(image);
-  }
-  const channels = prepared[0]?.channels ?? 3;
-  if (prepared.some((image) => image.channels !== channels))
-    throw unsupported('do_convert_rgb', 'false with images of different channel counts in one batch');
-  const resizedSizes = prepared.map((image): [number, number] => [image.height, image.width]);
-  const pad = settings.config.pad_size;
-  const height =
-    settings.doPad && pad?.height ? pad.height : Math.max(...prepared.map((image) => image.height));
-  const width = settings.doPad && pad?.width ? pad.width : Math.max(...prepared.map((image) => image.width));
-  if (!settings.doPad && prepared.some((image) => image.width !== width || image.height !== height))
-    throw unsupported(
-      'do_pad',
-      `false with images of different sizes after preprocessing (${resizedSizes.map(([h, w]) => `${w}x${h}`).join(', ')}); run them one at a time`,
-    );
-  const plane = height * width;
-  const pixelValues = new Float32Array(prepared.length * channels * plane);
-  const mask = new BigInt64Array(prepared.length * plane);
-  prepared.forEach((image, index) => {
-    if (image.width > width || image.height > height)
-      throw unsupported(
-        'pad_size',
-        `${width}x${height} smaller than an image (${image.width}x${image.height})`,
-      );
-    const values = floatPixels(settings, image);
-    const base = index * channels * plane;
-    // HWC -> CHW, the image in the top-left corner and zeros after it (transformers pads bottom/right).
-    for (let y = 0; y < image.height; y++)
-      for (let x = 0; x < image.width; x++) {
-        mask[index * plane + y * width + x] = 1n;
-        for (let channel = 0; channel < channels; channel++)
-          pixelValues[base + channel * plane + y * width + x] = values[
-            (y * image.width + x) * channels + channel
-          ] as number;
-      }
-  });
-  return {
-    pixelValues,
-    dims: [prepared.length, channels, height, width],
-    ...(settings.processor === 'detr' || settings.doPad
-      ? { pixelMask: { data: mask, dims: [prepared.length, height, width] as [number, number, number] } }
-      : {}),
-    originalSizes: images.map((image): [number, number] => [image.height, image.width]),
-    resizedSizes,
-  };
+  return imagePreprocessor(config)(images, options);
 }

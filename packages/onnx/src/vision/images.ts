@@ -1,6 +1,6 @@
 import { abortErrorOf, type ImageSource, InvalidInputError, ModelLoadError } from '@mlkit/core';
 import type { ModelFolder } from '../folder.ts';
-import { preprocessImage } from '../media/preprocess-image.ts';
+import { type ImagePreprocessor, imagePreprocessor } from '../media/preprocess-image.ts';
 import type { OrtTensor } from '../ort.ts';
 import type { RuntimeImages } from '../runtime.ts';
 import { describeValue, requireFeedableInputs, type Session, type ValueInfo } from '../session.ts';
@@ -55,6 +55,15 @@ export function preprocessorOf(folder: ModelFolder, label: string, task: string)
   return folder.preprocessorConfig;
 }
 
+// A task's preprocessor_config.json is checked once, not once per image.
+const preprocessors = new WeakMap<Record<string, unknown>, ImagePreprocessor>();
+
+function preprocessorFor(config: Record<string, unknown>): ImagePreprocessor {
+  const preprocessor = preprocessors.get(config) ?? imagePreprocessor(config);
+  preprocessors.set(config, preprocessor);
+  return preprocessor;
+}
+
 /**
  * Decode and preprocess each image of a call (`input.image`, one or a list), before any inference:
  * an image that cannot be read is an InvalidInputError naming its place, e.g. `input.image[1]`.
@@ -72,7 +81,7 @@ export async function prepareImages(
   const settled = await Promise.allSettled(
     sources.map(async (source): Promise<PreparedImage> => {
       const decoded = await images.decode(source, signal ? { signal } : {});
-      const { pixelValues, dims, resizedSizes } = await preprocessImage([decoded], config, { resize });
+      const { pixelValues, dims, resizedSizes } = await preprocessorFor(config)([decoded], { resize });
       return {
         pixels: pixelValues,
         dims: [dims[1], dims[2], dims[3]],

@@ -7,7 +7,7 @@ import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { decodeImage, nodeImageResizer, sharpResizer } from '../../src/media/image-decode.node.ts';
 import { resizePixels } from '../../src/media/image-transform.ts';
-import { preprocessImage } from '../../src/media/preprocess-image.ts';
+import { imagePreprocessor, preprocessImage } from '../../src/media/preprocess-image.ts';
 
 // A 61x47 RGB picture with gradients and edges, so every resize filter has something to get wrong.
 function picture(width = 61, height = 47): RawImage {
@@ -188,6 +188,41 @@ describe('preprocessImage', () => {
     expect(out.dims).toEqual([1, 3, 2, 4]);
     expect(out.pixelValues[0]).toBe(image.data[0]);
     expect(out.pixelValues[8]).toBe(image.data[1]);
+  });
+
+  it('rescales then normalises every byte level in float32 steps, per channel, into CHW planes', async () => {
+    // 256 x 1 pixels: pixel x has level x in red, 255 - x in green, (x * 7) % 256 in blue.
+    const data = new Uint8Array(256 * 3).map((_, i) => {
+      const x = Math.floor(i / 3);
+      return [x, 255 - x, (x * 7) % 256][i % 3] as number;
+    });
+    const config = {
+      do_resize: false,
+      image_mean: [0.1, 0.2, 0.3],
+      image_std: [0.7, 0.8, 0.9],
+      do_normalize: true,
+    };
+    const out = await preprocessImage([{ data, width: 256, height: 1, channels: 3 }], config);
+    const expected = new Float32Array(3 * 256);
+    for (let x = 0; x < 256; x++)
+      for (let channel = 0; channel < 3; channel++) {
+        // transformers.js: a float32 array rescaled in place, then normalised in place.
+        const rescaled = Math.fround((1 / 255) * (data[x * 3 + channel] as number));
+        expected[channel * 256 + x] = (rescaled - config.image_mean[channel]!) / config.image_std[channel]!;
+      }
+    expect(out.pixelValues).toEqual(expected);
+  });
+
+  it('a preprocessor built once gives every call the same values as preprocessImage', async () => {
+    const preprocess = imagePreprocessor(CONFIGS.vit);
+    const resize = await nodeImageResizer();
+    const first = await preprocess([picture()], { resize });
+    const again = await preprocess([picture(30, 20), picture()], { resize });
+    expect(again.pixelValues.subarray(first.pixelValues.length)).toEqual(first.pixelValues);
+    expect(first.pixelValues).toEqual(
+      (await preprocessImage([picture()], CONFIGS.vit, { resize })).pixelValues,
+    );
+    expect(() => imagePreprocessor({ ...CONFIGS.vit, resample: 1 })).toThrow(UnsupportedError);
   });
 
   it('refuses resample 1 (lanczos) naming the field', async () => {
