@@ -1,28 +1,16 @@
-import {
-  AudioSource,
-  abortErrorOf,
-  deadline,
-  InvalidInputError,
-  NetworkError,
-  type PcmAudio,
-} from '@mlkit/core';
-import { errorFromResponse, readLimitedBytes } from '@mlkit/core/http';
+import { AudioSource, InvalidInputError, type PcmAudio } from '@mlkit/core';
 import { type ResampleQuality, resample } from './audio-resample.ts';
 import type { InterleavedPcm } from './audio-wav.ts';
+import { type FetchMediaOptions, fetchMedia } from './fetch-media.ts';
 
 /** How `decodeAudio` reads a source and what it returns. */
-export interface DecodeAudioOptions {
+export interface DecodeAudioOptions extends FetchMediaOptions {
   /** Resample to this rate in Hz (a model's `sampling_rate`); default: the source's own rate. */
   sampleRate?: number;
   /** Quality of that resampling (default `'medium'`, see `resample`). */
   resampleQuality?: ResampleQuality;
   /** Largest encoded audio a URL, bytes or Blob may have, in bytes (default 100 MiB). */
   maxBytes?: number;
-  /** Limit for fetching a URL, in ms (default 30 s). */
-  timeoutMs?: number;
-  signal?: AbortSignal;
-  /** The fetch to use for http(s) URLs (default the global one). */
-  fetch?: typeof fetch;
 }
 
 /** Mono PCM samples in [-1, 1] at `sampleRate` Hz. */
@@ -40,37 +28,11 @@ export interface AudioDecoder {
 }
 
 const DEFAULT_MAX_BYTES = 100 * 1024 * 1024;
-const DEFAULT_TIMEOUT_MS = 30_000;
 
 function tooLarge(what: string, maxBytes: number): InvalidInputError {
   return new InvalidInputError(
     `${what} is larger than maxBytes (${maxBytes} bytes); raise maxBytes or pass shorter audio`,
   );
-}
-
-async function fetchAudio(url: URL, options: DecodeAudioOptions, maxBytes: number): Promise<Uint8Array> {
-  // Only the origin and path go into messages: a signed URL's query string is a credential.
-  const where = url.protocol === 'data:' ? 'the data: URL' : `${url.origin}${url.pathname}`;
-  const limit = deadline(options.signal, options.timeoutMs ?? DEFAULT_TIMEOUT_MS, 'total');
-  try {
-    let response: Response;
-    try {
-      response = await (options.fetch ?? fetch)(url, { signal: limit.signal });
-    } catch (error) {
-      if (limit.signal.aborted) throw abortErrorOf(limit.signal);
-      throw new NetworkError(`Cannot fetch the audio at ${where}: ${(error as Error).message}`, {
-        cause: error,
-      });
-    }
-    if (!response.ok) throw await errorFromResponse(response, `the audio URL ${where}`);
-    const { bytes, truncated } = await readLimitedBytes(response, maxBytes).catch((error) => {
-      throw limit.signal.aborted ? abortErrorOf(limit.signal) : error;
-    });
-    if (truncated) throw tooLarge(`The audio at ${where}`, maxBytes);
-    return bytes;
-  } finally {
-    limit.clear();
-  }
 }
 
 async function bytesOf(
@@ -79,7 +41,7 @@ async function bytesOf(
 ): Promise<Uint8Array> {
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
   if (typeof source === 'string' || source instanceof URL)
-    return fetchAudio(new URL(source), options, maxBytes);
+    return fetchMedia(new URL(source), 'audio', options, maxBytes, (where) => tooLarge(where, maxBytes));
   const size = source instanceof Blob ? source.size : source.byteLength;
   if (size > maxBytes) throw tooLarge(`The audio (${size} bytes)`, maxBytes);
   if (source instanceof Uint8Array) return source;

@@ -1,23 +1,10 @@
-import {
-  abortErrorOf,
-  deadline,
-  ImageSource,
-  InvalidInputError,
-  NetworkError,
-  type RawImage,
-  ResponseTooLargeError,
-} from '@mlkit/core';
-import { errorFromResponse, readLimitedBytes } from '@mlkit/core/http';
+import { ImageSource, InvalidInputError, type RawImage, ResponseTooLargeError } from '@mlkit/core';
+import { type FetchMediaOptions, fetchMedia } from './fetch-media.ts';
 
 /** How an image given as a URL is fetched. */
-export interface DecodeImageOptions {
+export interface DecodeImageOptions extends FetchMediaOptions {
   /** Largest encoded image a URL may return, in bytes (default 20 MiB); past it the read stops. */
   maxResponseBytes?: number;
-  /** Limit for fetching a URL, in ms (default 30 s). */
-  timeoutMs?: number;
-  signal?: AbortSignal;
-  /** The fetch to use for http(s) URLs (default the global one). */
-  fetch?: typeof fetch;
 }
 
 /** Turns encoded bytes into pixels: what differs between Node (libraries) and browsers (web APIs). */
@@ -28,7 +15,6 @@ export interface ImageDecoder {
 }
 
 const DEFAULT_MAX_RESPONSE_BYTES = 20 * 1024 * 1024;
-const DEFAULT_TIMEOUT_MS = 30_000;
 
 /** The format an encoded image's first bytes say it is, or undefined when they say none we know. */
 export function sniffImageFormat(bytes: Uint8Array): string | undefined {
@@ -66,37 +52,6 @@ export function undecodableImage(bytes: Uint8Array, accepted: string, cause?: un
   );
 }
 
-async function fetchImage(url: URL, options: DecodeImageOptions): Promise<Uint8Array> {
-  const maxBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
-  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  // Only the origin goes into messages: a signed URL's query string is a credential.
-  const where = url.protocol === 'data:' ? 'the data: URL' : `${url.origin}${url.pathname}`;
-  const limit = deadline(options.signal, timeoutMs, 'total');
-  try {
-    let response: Response;
-    try {
-      response = await (options.fetch ?? fetch)(url, { signal: limit.signal });
-    } catch (error) {
-      if (limit.signal.aborted) throw abortErrorOf(limit.signal);
-      throw new NetworkError(`Cannot fetch the image at ${where}: ${(error as Error).message}`, {
-        cause: error,
-      });
-    }
-    if (!response.ok) throw await errorFromResponse(response, `the image URL ${where}`);
-    const { bytes, truncated } = await readLimitedBytes(response, maxBytes).catch((error) => {
-      throw limit.signal.aborted ? abortErrorOf(limit.signal) : error;
-    });
-    if (truncated)
-      throw new ResponseTooLargeError(
-        `The image at ${where} is larger than maxResponseBytes (${maxBytes} bytes); raise it or pass a smaller image`,
-        { limitBytes: maxBytes },
-      );
-    return bytes;
-  } finally {
-    limit.clear();
-  }
-}
-
 /** Encoded bytes of a URL, Uint8Array, ArrayBuffer or Blob source. */
 async function bytesOf(
   source: Exclude<ImageSource, RawImage>,
@@ -104,7 +59,18 @@ async function bytesOf(
 ): Promise<Uint8Array> {
   if (source instanceof Uint8Array) return source;
   if (source instanceof ArrayBuffer) return new Uint8Array(source);
-  if (typeof source === 'string' || source instanceof URL) return fetchImage(new URL(source), options);
+  if (typeof source === 'string' || source instanceof URL)
+    return fetchMedia(
+      new URL(source),
+      'image',
+      options,
+      options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
+      (where) =>
+        new ResponseTooLargeError(
+          `${where} is larger than maxResponseBytes (${options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES} bytes); raise it or pass a smaller image`,
+          { limitBytes: options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES },
+        ),
+    );
   return new Uint8Array(await source.arrayBuffer());
 }
 
