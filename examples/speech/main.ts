@@ -25,7 +25,7 @@
  * run prints one `RESULT {...}` JSON line.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import {
@@ -262,6 +262,9 @@ const env = process.env;
 const audioFile = resolve(process.argv[2] ?? join(repoRoot, 'test', 'fixtures', 'media', 'hello-16k.wav'));
 const outputDir = resolve(process.argv[3] ?? join(tmpdir(), 'mlkit-speech'));
 try {
+  if (!existsSync(audioFile)) {
+    throw new Error(`${audioFile} does not exist: pass the WAV to transcribe as the first argument`);
+  }
   if (env.MLKIT_STT_MODEL) {
     const label = 'env';
     printConfig(label, env);
