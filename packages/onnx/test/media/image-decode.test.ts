@@ -1,6 +1,6 @@
 import { crc32, deflateSync } from 'node:zlib';
 import { InvalidInputError, ResponseTooLargeError } from '@mlkit/core';
-import sharp from 'sharp';
+import sharp, { type Sharp } from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { decodeImage, decodeImageBytes, decodeWithSharp } from '../../src/media/image-decode.node.ts';
 
@@ -179,7 +179,7 @@ describe('decodeImage (Node) of small plain PNGs', () => {
         raw: { width, height, channels },
       },
     );
-  const png = async (image: sharp.Sharp) => new Uint8Array(await image.toBuffer());
+  const png = async (image: Sharp) => new Uint8Array(await image.toBuffer());
   // Entry 0 (fully transparent below) is not black, so a decoder that blacks out transparent pixels shows.
   const palette = [40, 80, 120, 255, 0, 0, 10, 200, 30, 255, 255, 255];
 
