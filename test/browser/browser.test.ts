@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { type Browser, chromium, type Page } from 'playwright-core';
@@ -7,22 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { irisRows, type PageResults, texts, wasmThreads } from '../../examples/browser/src/shared.ts';
 import { loadModel } from '../../packages/onnx/src/index.node.ts';
 import { ensureFixtures, fixturePath } from '../fixtures/paths.ts';
+import { chromiumArgs, chromiumPath, hasChromium } from './support/chromium.ts';
 
-const chromiumPath = '/usr/bin/chromium';
-const hasChromium = existsSync(chromiumPath);
 const configFile = fileURLToPath(new URL('../../examples/browser/vite.config.ts', import.meta.url));
-
-/** Flags that keep Chromium off the network: without them it calls Google's hosts at every start. */
-const chromiumArgs = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 const maxAbsDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
   expect(a.length).toBe(b.length);

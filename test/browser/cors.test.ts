@@ -1,6 +1,5 @@
 // CORS from a real browser: a page on one 127.0.0.1 port calls @mlkit/server on another with the
 // mlkit client, bundled for browsers. Chromium enforces the preflight and the allow-origin header.
-import { existsSync } from 'node:fs';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -10,23 +9,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer } from '../../packages/server/src/index.ts';
 import { type Listening, listen } from '../../packages/server/src/node.ts';
 import { fakeChatModel, replyOf } from '../../packages/server/test/fakes.ts';
+import { chromiumArgs, chromiumPath, hasChromium } from './support/chromium.ts';
 
-const chromiumPath = '/usr/bin/chromium';
-const hasChromium = existsSync(chromiumPath);
 const root = join(import.meta.dirname, '..', '..');
 const KEY = 'sk-browser-cors-key-123';
-
-/** Flags that keep Chromium off the network (see browser.test.ts). */
-const chromiumArgs = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 /** @mlkit/core for browsers, as one classic script that sets `window.mlkit`. */
 async function bundleCore(): Promise<string> {

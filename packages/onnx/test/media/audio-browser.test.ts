@@ -1,33 +1,25 @@
 // The browser audio path in real headless Chromium: decodeAudio from audio.web.ts, bundled by Vite
 // for browsers, agrees with the Node path on the same WAV and decodes what Chromium itself encodes
 // (WebM/Opus from MediaRecorder) through OfflineAudioContext.decodeAudioData.
-import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { build, type Rolldown } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  chromiumPath,
+  hasChromium,
+  chromiumArgs as sharedChromiumArgs,
+} from '../../../../test/browser/support/chromium.ts';
 import { decodeAudio } from '../../src/media/audio.node.ts';
 import { resample } from '../../src/media/audio-resample.ts';
 import { encodeWav } from '../../src/media/audio-wav.ts';
 
-const chromiumPath = '/usr/bin/chromium';
-const hasChromium = existsSync(chromiumPath);
 const root = join(import.meta.dirname, '..', '..', '..', '..');
 
-/** Flags that keep Chromium off the network (see test/browser/browser.test.ts), and let audio start unasked. */
-const chromiumArgs = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--autoplay-policy=no-user-gesture-required',
-];
+/** The shared flags, and audio that starts unasked. */
+const chromiumArgs = [...sharedChromiumArgs, '--autoplay-policy=no-user-gesture-required'];
 
 /** audio.web.ts and resample as one classic script that sets `window.mlkitAudio`. */
 async function bundleAudio(): Promise<string> {
