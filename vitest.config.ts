@@ -11,6 +11,7 @@ export default defineConfig({
       { find: /^@mlkit\/core\/otel$/, replacement: here('./src/otel/index.ts') },
       { find: /^@mlkit\/core\/testing$/, replacement: here('./src/testing/index.ts') },
       { find: /^@mlkit\/core\/json-schema$/, replacement: here('./src/json-schema/index.ts') },
+      { find: /^@mlkit\/core\/protocols$/, replacement: here('./src/protocols/index.ts') },
       { find: /^@mlkit\/core$/, replacement: here('./src/index.ts') },
       { find: /^@mlkit\/onnx$/, replacement: here('./packages/onnx/src/index.node.ts') },
       { find: /^@mlkit\/server\/node$/, replacement: here('./packages/server/src/node.ts') },

@@ -116,10 +116,16 @@ try {
     join(app, 'check.mjs'),
     `import * as core from '@mlkit/core';
 import * as http from '@mlkit/core/http';
+import * as protocols from '@mlkit/core/protocols';
 const missing = ['createModel', 'defineModel', 'InvalidInputError', 'textGeneration', 'createOpenAICompatible']
   .filter((name) => !(name in core));
 if (missing.length) throw new Error('@mlkit/core is missing exports: ' + missing.join(', '));
 if (typeof http.createTransport !== 'function') throw new Error('@mlkit/core/http lacks createTransport');
+// The wire mappings live in @mlkit/core/protocols only, so that no app's first load carries them.
+for (const name of ['oipWire', 'openaiWire', 'predictWire', 'tfServingWire']) {
+  if (typeof protocols[name] !== 'object') throw new Error('@mlkit/core/protocols lacks ' + name);
+  if (name in core) throw new Error('@mlkit/core still exports ' + name + ' (its home is @mlkit/core/protocols)');
+}
 const error = new core.InvalidInputError('x');
 if (!(error instanceof core.MlkitError) || error.code !== 'invalid_input') throw new Error('error hierarchy broken');
 for (const name of ${JSON.stringify(Object.keys(tarballs).filter((n) => n !== '@mlkit/core' && n !== '@mlkit/cli'))}) await import(name); // @mlkit/cli: a bin, checked below

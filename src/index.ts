@@ -25,14 +25,6 @@ export {
   type RunOptions,
   type TensorSignature,
 } from './model.ts';
-/** The Open Inference Protocol v2 wire format, both directions (the `oip:` client and `@mlkit/server` share it). */
-export * as oipWire from './protocols/oip-v2/index.ts';
-/** The OpenAI wire format, both directions (what the client provider and `@mlkit/server` share). */
-export * as openaiWire from './protocols/openai/index.ts';
-/** The JSON `/predict` wire format, both directions (the `predict:` client and `@mlkit/server` share it). */
-export * as predictWire from './protocols/predict/index.ts';
-/** TF Serving's REST wire format, both directions (row and columnar predict, `{b64}`, NaN tokens). */
-export * as tfServingWire from './protocols/tf-serving/index.ts';
 export * from './providers/oip/public.ts';
 export {
   createOpenAICompatible,

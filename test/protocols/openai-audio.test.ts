@@ -3,12 +3,12 @@
 import { describe, expect, it } from 'vitest';
 import {
   InvalidInputError,
-  openaiWire,
   parseInput,
   speechToText,
   textToSpeech,
   UnsupportedError,
 } from '../../src/index.ts';
+import { openaiWire } from '../../src/protocols/index.ts';
 import { encodeWav16, wavSampleRate } from '../../src/protocols/openai/wav.ts';
 
 const { transcriptions, speech, TranscriptionRequest, TranscriptionResponse, SpeechRequest } = openaiWire;

@@ -1,4 +1,5 @@
-import { type InvalidInputIssue, isMlkitError, type MlkitError, oipWire, openaiWire } from '@mlkit/core';
+import { type InvalidInputIssue, isMlkitError, type MlkitError } from '@mlkit/core';
+import { oipWire, openaiWire } from '@mlkit/core/protocols';
 
 export interface HttpErrorOptions {
   /** Machine-readable kind, e.g. 'invalid_json', 'model_not_found', 'queue_full'. */

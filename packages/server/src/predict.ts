@@ -1,4 +1,5 @@
-import { type ClassificationOutput, predictWire } from '@mlkit/core';
+import type { ClassificationOutput } from '@mlkit/core';
+import { predictWire } from '@mlkit/core/protocols';
 import type { Context } from 'hono';
 import type { App, AppEnv, ServerContext } from './context.ts';
 import { HttpError } from './errors.ts';

@@ -1,7 +1,8 @@
 // Both halves of each OIP v2 mapping agree: decodeRequest(encodeRequest(x)) ≈ x and
 // decodeResponse(encodeResponse(y)) ≈ y, over JSON and over binary messages.
 import { describe, expect, it } from 'vitest';
-import { oipWire, type Tensor, UnsupportedError } from '../../../src/index.ts';
+import { type Tensor, UnsupportedError } from '../../../src/index.ts';
+import { oipWire } from '../../../src/protocols/index.ts';
 import { tensorFromBytes, tensorToBytes } from '../../../src/protocols/oip-v2/binary.ts';
 import { fromFloat16Bits, toFloat16Bits } from '../../../src/protocols/oip-v2/float16.ts';
 

@@ -1,4 +1,4 @@
-import { oipWire } from '@mlkit/core';
+import { oipWire } from '@mlkit/core/protocols';
 import { describe, expect, it } from 'vitest';
 
 const { imageClassificationMapping: ic, objectDetectionMapping: od } = oipWire;

@@ -4,12 +4,12 @@
 // openai SDK's own accumulator, which is what clients build the final response with.
 import {
   InvalidInputError,
-  openaiWire,
   type TextGenerationChunk,
   TextGenerationInput,
   type TextGenerationOutput,
   UnsupportedError,
 } from '@mlkit/core';
+import { openaiWire } from '@mlkit/core/protocols';
 import { accumulateResponse } from 'openai/lib/responses/ResponseAccumulator';
 import type { Response, ResponseStreamEvent } from 'openai/resources/responses/responses';
 import { describe, expect, it } from 'vitest';

@@ -6,12 +6,12 @@ import {
   type EmbeddingTask,
   InvalidInputError,
   type Model,
-  openaiWire,
   type TextGenerationChunk,
   type TextGenerationTask,
   textGeneration,
   UnsupportedError,
 } from '@mlkit/core';
+import { openaiWire } from '@mlkit/core/protocols';
 import { loadModel } from '@mlkit/onnx';
 import { createServer } from '@mlkit/server';
 import { type Listening, listen } from '@mlkit/server/node';

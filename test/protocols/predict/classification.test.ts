@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { predictWire } from '../../../src/index.ts';
+import { predictWire } from '../../../src/protocols/index.ts';
 
 const { decodePredictions, isSingleItem, predictProtocol } = predictWire;
 

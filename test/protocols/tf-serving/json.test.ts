@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { tfServingWire } from '../../../src/index.ts';
+import { tfServingWire } from '../../../src/protocols/index.ts';
 
 const { parseTfServingJson, stringifyTfServingJson } = tfServingWire;
 

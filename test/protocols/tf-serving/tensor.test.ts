@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidInputError, type Tensor, tfServingWire } from '../../../src/index.ts';
+import { InvalidInputError, type Tensor } from '../../../src/index.ts';
+import { tfServingWire } from '../../../src/protocols/index.ts';
 
 const { tensorMapping, classificationMapping, toJsonValue, fromJsonValue } = tfServingWire;
 

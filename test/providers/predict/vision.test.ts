@@ -6,9 +6,9 @@ import {
   createModel,
   createPredictImageClassification,
   createPredictObjectDetection,
-  predictWire,
   UnsupportedError,
 } from '../../../src/index.ts';
+import { predictWire } from '../../../src/protocols/index.ts';
 import { mockServer } from '../openai-compatible/support.ts';
 
 const URL = 'http://hf.test/models/google/vit-base-patch16-224';

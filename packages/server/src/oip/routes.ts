@@ -1,11 +1,5 @@
-import {
-  type OutputOf,
-  oipWire,
-  type Task,
-  type TaskName,
-  type TextGenerationOutput,
-  type TextGenerationTask,
-} from '@mlkit/core';
+import type { OutputOf, Task, TaskName, TextGenerationOutput, TextGenerationTask } from '@mlkit/core';
+import { oipWire } from '@mlkit/core/protocols';
 import type { Context } from 'hono';
 import { parseJsonBytes, readBytes, readJson } from '../body.ts';
 import type { App, AppEnv, ServerContext } from '../context.ts';

@@ -1,10 +1,10 @@
 import {
-  openaiWire,
   parseInput,
   type SpeechToTextOutput,
   type SpeechToTextTask,
   type TextToSpeechOutput,
 } from '@mlkit/core';
+import { openaiWire } from '@mlkit/core/protocols';
 import type { App, ServerContext } from '../context.ts';
 import type { HttpError } from '../errors.ts';
 import type { SseEvent } from '../sse.ts';
@@ -59,7 +59,7 @@ export function audioRoutes(app: App, context: ServerContext, helpers: AudioRout
       const runner = context.runnerFor(
         body.model,
         ['speech-to-text'],
-        translate ? 'audio translations' : 'audio transcriptions',
+        translate ? 'translation requests' : 'transcription requests',
       );
       c.set('model', runner.name);
       const wire = { modelName: body.model, responseFormat: body.response_format, translate };
@@ -86,12 +86,22 @@ export function audioRoutes(app: App, context: ServerContext, helpers: AudioRout
 
   app.post('/v1/audio/speech', async (c) => {
     const body = await context.readBody(c, SpeechRequest);
-    const runner = context.runnerFor(body.model, ['text-to-speech'], 'audio speech');
+    const runner = context.runnerFor(body.model, ['text-to-speech'], 'speech requests');
     c.set('model', runner.name);
     const wire = { modelName: body.model };
     const input = speech.decodeRequest(body, wire);
+    // OpenAI's API (and so its SDKs' types) require a voice; a single-speaker model has none to pick.
+    const headers: Record<string, string> = {};
+    const voices = runner.model.capabilities.voices;
+    if (input.voice !== undefined && voices?.length === 0) {
+      headers['x-mlkit-warning'] = `voice "${input.voice}" ignored: ${body.model} has one speaker`;
+      delete input.voice;
+    }
     const output = await runner.run<TextToSpeechOutput>(input, c.get('scope').signal);
     const answer = speech.encodeResponse(output, wire);
-    return c.body(answer.audio as Uint8Array<ArrayBuffer>, 200, { 'Content-Type': answer.contentType });
+    return c.body(answer.audio as Uint8Array<ArrayBuffer>, 200, {
+      ...headers,
+      'Content-Type': answer.contentType,
+    });
   });
 }

@@ -1,9 +1,5 @@
-import {
-  type EmbeddingOutput,
-  openaiWire,
-  type TextGenerationOutput,
-  type TextGenerationTask,
-} from '@mlkit/core';
+import type { EmbeddingOutput, TextGenerationOutput, TextGenerationTask } from '@mlkit/core';
+import { openaiWire } from '@mlkit/core/protocols';
 import type { Context } from 'hono';
 import type { z } from 'zod';
 import type { App, AppEnv, ServerContext } from '../context.ts';
