@@ -283,7 +283,12 @@ export async function findModelFile(files: ModelFiles, dtype: DType | undefined)
   );
 }
 
-/** preprocessor_config.json, else the image processor / feature extractor inside processor_config.json. */
+/**
+ * preprocessor_config.json, else the image processor / feature extractor inside processor_config.json:
+ * a transformers 5 processor (Wav2Vec2Processor, WhisperProcessor...) saves its tokenizer on its own and
+ * every other attribute under its name in processor_config.json, with no preprocessor_config.json
+ * (5.24.0 processing_utils.py save_pretrained :1222-1247, to_dict :1093; test/fixtures/hf5).
+ */
 async function readPreprocessor(files: ModelFiles, folder: ModelFolder): Promise<void> {
   const own = await readJson(files, 'preprocessor_config.json', folder);
   if (own) {

@@ -2,8 +2,11 @@ import { ModelLoadError, type RawImage, UnsupportedError } from '@mlkit/core';
 import { z } from 'zod';
 import { centerCrop, type ImageResizer, type Resample, resizeInJs, toRgb } from './image-transform.ts';
 
-// preprocessor_config.json as Hugging Face's image processors read it, transformers 4 and 5 alike:
-// v5 names the class `...ImageProcessorFast` and older files `...FeatureExtractor`; sizes are an int
+// preprocessor_config.json as Hugging Face's image processors read it, transformers 4 and 5 alike.
+// `image_processor_type` is the class name (image_processing_base.py to_dict, 4.57.6 :442, 5.24.0 :415):
+// v4's fast processors write `...ImageProcessorFast`, older files `...FeatureExtractor`; v5 writes the
+// plain `...ImageProcessor` from both backends (image_processing_backends.py:693-697 drops "Pil"), sizes
+// as dicts and no null fields (test/fixtures/hf5, test/fixtures/hf5-formats.test.ts). Sizes are an int
 // or a dict ({height,width} | {shortest_edge} | {shortest_edge,longest_edge}). The steps and their
 // arithmetic follow transformers.js's ImageProcessor, so pixel values agree with it.
 
@@ -70,7 +73,7 @@ type Processor = 'generic' | 'convnext' | 'detr';
 
 const RESAMPLE: Record<number, Resample> = { 0: 'nearest', 2: 'bilinear', 3: 'bicubic' };
 
-/** The processor family from `image_processor_type`, v5's `...Fast` and v4's `...FeatureExtractor` alike. */
+/** The processor family from `image_processor_type`, v4's `...Fast` and older `...FeatureExtractor` alike. */
 function processorOf(config: ImagePreprocessorConfig): Processor {
   const name = (config.image_processor_type ?? config.feature_extractor_type ?? '')
     .replace(/Fast$/, '')
