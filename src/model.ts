@@ -42,6 +42,12 @@ export interface Capabilities {
   /** Embedding takes token ids (`{ tokens }`) besides texts; servers refuse token input (400) otherwise. */
   tokenInput?: boolean;
   /**
+   * Text to speech: the voices it takes by name, where it knows them (`[]`: one speaker, no names).
+   * `@mlkit/server` answers OpenAI's required `voice` for a model with no voices by leaving it out,
+   * with an `x-mlkit-warning` header saying so.
+   */
+  voices?: readonly string[];
+  /**
    * The tensors the model reads and writes, when it knows them (an ONNX graph's inputs and
    * outputs). `@mlkit/server` serves them as OIP v2 model metadata.
    */

@@ -53,6 +53,23 @@ const fakeSpeaker = defineModel({
   },
 });
 
+/** A single-speaker model (capabilities.voices []) that records the voice it was asked for. */
+const voicesAsked: (string | undefined)[] = [];
+const oneSpeaker = defineModel({
+  id: 'fake:one-speaker',
+  task: textToSpeech,
+  capabilities: { streaming: false, batching: false, local: true, voices: [] },
+  async run(input) {
+    voicesAsked.push(input.voice);
+    return {
+      audio: encodeWav16(new Float32Array(4), 16_000),
+      mediaType: 'audio/wav',
+      sampleRate: 16_000,
+      usage: {},
+    };
+  },
+});
+
 const wav = encodeWav16(new Float32Array(100), 16_000);
 const KEY = 'sk-audio-test-key';
 
@@ -63,7 +80,12 @@ describe('OpenAI audio routes with the official openai SDK', () => {
 
   beforeAll(async () => {
     const server = createServer({
-      models: { 'tiny-whisper': stt.model, 'tiny-tts': fakeSpeaker, 'tiny-gpt': fakeChatModel().model },
+      models: {
+        'tiny-whisper': stt.model,
+        'tiny-tts': fakeSpeaker,
+        'one-speaker': oneSpeaker,
+        'tiny-gpt': fakeChatModel().model,
+      },
       apiKeys: [KEY],
       limits: { maxUploadBytes: 4096 },
     });
@@ -147,6 +169,17 @@ describe('OpenAI audio routes with the official openai SDK', () => {
     const audio = new Uint8Array(await response.arrayBuffer());
     expect(wavSampleRate(audio)).toBe(16_000);
     expect(audio.length).toBe(44 + 'Hello'.length * 2);
+  });
+
+  it("leaves OpenAI's required voice out for a single-speaker model and says so in x-mlkit-warning", async () => {
+    const response = await client.audio.speech.create({ model: 'one-speaker', input: 'Hi', voice: 'alloy' });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('x-mlkit-warning')).toBe(
+      'voice "alloy" ignored: one-speaker has one speaker',
+    );
+    expect(voicesAsked).toEqual([undefined]);
+    const named = await client.audio.speech.create({ model: 'tiny-tts', input: 'Hi', voice: 'alloy' });
+    expect(named.headers.get('x-mlkit-warning')).toBeNull();
   });
 
   it('refuses a model of another task with 400 and an unknown model with 404', async () => {

@@ -64,6 +64,7 @@ export function textToSpeechTask({
       tools: false,
       jsonSchema: false,
       images: false,
+      voices: [],
     },
     async run(input, { signal }) {
       if (input.voice !== undefined)
