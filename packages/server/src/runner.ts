@@ -96,6 +96,14 @@ export class ModelRunner {
 
   /** Validate, wait for a turn (or join a batch), run; the signal cancels at any point. */
   async run<O = unknown>(input: unknown, signal: AbortSignal): Promise<O> {
+    try {
+      return await this.#run<O>(input, signal);
+    } catch (error) {
+      throw this.#named(error);
+    }
+  }
+
+  async #run<O>(input: unknown, signal: AbortSignal): Promise<O> {
     const prepared = this.#prepared(this.#parse(input), signal);
     // Awaited only when there is something to wait for: admission stays in the caller's tick otherwise.
     const parsed = prepared instanceof Promise ? await prepared : prepared;
@@ -128,7 +136,7 @@ export class ModelRunner {
       first = await iterator.next();
     } catch (error) {
       release();
-      throw error;
+      throw this.#named(error);
     }
     let closed = false;
     const close = async () => {
@@ -153,6 +161,21 @@ export class ModelRunner {
         }
       },
     };
+  }
+
+  /**
+   * A model's errors name it by its id, which can hold a path or an internal URL of the server
+   * ('onnx:/srv/models/vits', 'oip:http://triton:8000/iris'): clients read the served name instead.
+   */
+  #named(error: unknown): unknown {
+    if (!(error instanceof Error)) return error;
+    const id = this.model.id;
+    const location = id.slice(id.indexOf(':') + 1);
+    for (const text of location.includes('/') ? [id, location] : [id]) {
+      if (text !== this.name && error.message.includes(text))
+        error.message = error.message.split(text).join(this.name);
+    }
+    return error;
   }
 
   #parse(input: unknown): unknown {
