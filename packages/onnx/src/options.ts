@@ -68,6 +68,24 @@ export const LoadOptions = z.strictObject({
       }),
     ])
     .default({ windowMs: 0, maxBatch: 32 }),
+  /**
+   * Continuous batching of concurrent text generations (decoders with a KV cache and position_ids):
+   * `run()` and `stream()` calls join a running batch between decode steps and leave it when they end,
+   * so concurrent users share each step. Off (`false`) by default: each call decodes alone.
+   */
+  continuousBatching: z
+    .union([
+      z.literal(false),
+      z.strictObject({
+        /** Most sequences decoding at once. */
+        maxBatch: z.number().int().positive().default(8),
+        /** Most KV cache tokens at once: the sum over running sequences of prompt + maxTokens. */
+        maxKvTokens: z.number().int().positive().default(4096),
+        /** Most calls that wait for a place; one more is refused with an OverloadedError. */
+        maxQueue: z.number().int().nonnegative().default(64),
+      }),
+    ])
+    .default(false),
   /** Run one call at a time per session (always on with onnxruntime-web, which cannot run a session twice at once). */
   queue: z.boolean().default(true),
   /**

@@ -32,6 +32,7 @@ import {
   type TokenVocabulary,
   vocabularyOf,
 } from '../generation/constrained/index.ts';
+import { ContinuousBatcher, type Lane } from '../generation/continuous.ts';
 import { IncrementalDecoder } from '../generation/detokenizer.ts';
 import { argmax, LogitsProcessor, sample, seededRandom } from '../generation/sampling.ts';
 import { StopScanner } from '../generation/stop.ts';
@@ -164,6 +165,9 @@ export function textGenerationTask({
     slots.push({ input: info.name, output, type: info.type ?? 'float32', heads, headDim });
   }
   const useCache = slots.length > 0;
+  const continuous = options.continuousBatching
+    ? new ContinuousBatcher({ session, slots, label, ...options.continuousBatching })
+    : undefined;
   const fetches = ['logits', ...slots.map((s) => s.output)];
   const eosIds = new Set([...idsOf(generation.eos_token_id), ...idsOf(config.eos_token_id)]);
   const eosToken = tokenizer.idOf(tokenizer.specialTokens.eos_token);
@@ -368,6 +372,22 @@ export function textGenerationTask({
     signal: AbortSignal,
     streaming: boolean,
   ): AsyncGenerator<ChunkOf<TextGenerationTask>> {
+    if (!continuous) return yield* decodeLoop(input, signal, streaming, undefined);
+    // With continuous batching the logits come from the shared batch; the place is freed however the call ends.
+    const lane = continuous.lane();
+    try {
+      yield* decodeLoop(input, signal, streaming, lane);
+    } finally {
+      lane.leave();
+    }
+  }
+
+  async function* decodeLoop(
+    input: Input,
+    signal: AbortSignal,
+    streaming: boolean,
+    lane: Lane | undefined,
+  ): AsyncGenerator<ChunkOf<TextGenerationTask>> {
     const started = performance.now();
     const plan = outputPlan(input);
     const prompt = promptIds(input);
@@ -442,15 +462,21 @@ export function textGenerationTask({
 
     while (outputTokens < maxTokens && sequence.length < contextLength) {
       throwIfAborted(signal);
-      const feeds =
-        useCache && previous
-          ? stepFeeds(sequence[sequence.length - 1]!, sequence.length, previous)
-          : fullFeeds(sequence);
-      const outputs = await session.run(feeds, fetches, signal);
-      const logits = outputs.logits!;
-      const vocab = logits.dims[logits.dims.length - 1]!;
-      const rows = logits.data.length / vocab;
-      const row = floatSlice(logits, (rows - 1) * vocab, vocab);
+      let row: Float32Array;
+      if (lane) {
+        row = await lane.next(sequence, Math.min(contextLength, prompt.length + maxTokens), signal);
+      } else {
+        const feeds =
+          useCache && previous
+            ? stepFeeds(sequence[sequence.length - 1]!, sequence.length, previous)
+            : fullFeeds(sequence);
+        const outputs = await session.run(feeds, fetches, signal);
+        const logits = outputs.logits!;
+        const vocab = logits.dims[logits.dims.length - 1]!;
+        const rows = logits.data.length / vocab;
+        row = floatSlice(logits, (rows - 1) * vocab, vocab);
+        previous = outputs;
+      }
       const remaining = Math.min(maxTokens - outputTokens, contextLength - sequence.length);
       let token: number;
       if (forceToken !== undefined) {
@@ -459,7 +485,6 @@ export function textGenerationTask({
       } else {
         token = choose(row, matcher?.allowed(remaining));
       }
-      previous = outputs;
       outputTokens++;
       firstTokenAt ??= performance.now();
       if (eosIds.has(token)) {
@@ -583,6 +608,7 @@ export function textGenerationTask({
       throw new Error('unreachable: generation ended without a finish chunk');
     },
     stream: (input, { signal }) => generate(input, signal, true) as AsyncIterable<TextGenerationChunk>,
+    batches: () => continuous?.stats().steps ?? 0,
   };
 }
 
