@@ -206,6 +206,9 @@ export class Histogram implements Metric {
   }
 }
 
+/** Methods kept as their own `method` label; any other token a client sends counts as `other`. */
+const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+
 /** The metrics one server exposes at `GET /metrics`. */
 export class ServerMetrics {
   readonly requests = new Counter('mlkit_http_requests_total', 'HTTP requests by route, method and status.');
@@ -242,7 +245,8 @@ export class ServerMetrics {
 
   /** Record one finished HTTP exchange; its `requestId` becomes the latency bucket's exemplar (`request_id`). */
   recordRequest(route: string, method: string, status: number, seconds: number, requestId?: string): void {
-    const labels = { route, method, status: String(status) };
+    // A fetch handler (Bun, Deno, workers) sees any method token: one series each would grow without bound.
+    const labels = { route, method: METHODS.has(method) ? method : 'other', status: String(status) };
     this.requests.inc(labels);
     if (status >= 400) this.errors.inc(labels);
     this.latency.observe({ route }, seconds, requestId === undefined ? undefined : { request_id: requestId });
