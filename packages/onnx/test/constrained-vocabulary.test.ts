@@ -1,6 +1,11 @@
 import { Tokenizer } from '@huggingface/tokenizers';
 import { describe, expect, it } from 'vitest';
-import { compileGrammar, GrammarMatcher, vocabularyOf } from '../src/generation/constrained/index.ts';
+import {
+  compiledGrammarCount,
+  compileGrammar,
+  GrammarMatcher,
+  vocabularyOf,
+} from '../src/generation/constrained/index.ts';
 import { idsOf, randomChoice, seeded, TINY_GPT_EOS, tinyGptVocabulary, walk } from './constrained-walk.ts';
 
 const text = (bytes: Uint8Array | undefined) => (bytes ? new TextDecoder().decode(bytes) : undefined);
@@ -171,5 +176,17 @@ describe('plain vocabularies and unsupported decoders', () => {
     expect(() =>
       vocabularyOf({ model: { vocab: { a: 0 } }, decoder: { type: 'CTC' } }, { eosIds: [], vocabSize: 1 }),
     ).toThrow(/decoder "CTC"/);
+  });
+});
+
+describe('compiled grammar cache', () => {
+  it('shares one compiled grammar per schema and keeps at most 64 per vocabulary', () => {
+    const vocabulary = tinyGptVocabulary();
+    const schema = (n: number) => ({ type: 'json' as const, schema: { type: 'string', maxLength: n } });
+    expect(compileGrammar(schema(1), vocabulary)).toBe(compileGrammar(schema(1), vocabulary));
+    for (let n = 1; n <= 100; n++) compileGrammar(schema(n), vocabulary);
+    expect(compiledGrammarCount(vocabulary)).toBe(64);
+    // The most recently used stay: the last one is still the same instance.
+    expect(compileGrammar(schema(100), vocabulary)).toBe(compileGrammar(schema(100), vocabulary));
   });
 });

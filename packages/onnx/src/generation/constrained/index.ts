@@ -9,6 +9,7 @@
  * // each step: applyMask(logits, matcher.allowed(maxTokens - generated)); pick token; matcher.accept(token);
  * // stop when matcher.finished (or on EOS).
  */
+import { LRUCache } from 'lru-cache';
 import { Automaton } from './automaton.ts';
 import { type Grammar, grammarNode } from './grammar.ts';
 import { CompiledGrammar } from './matcher.ts';
@@ -25,13 +26,21 @@ export interface CompileGrammarOptions {
   maxWhitespace?: number;
 }
 
-const compiled = new WeakMap<TokenVocabulary, Map<string, CompiledGrammar>>();
+/** Compiled grammars kept per vocabulary (so per loaded model): each request may bring a new schema. */
+const MAX_COMPILED_PER_VOCABULARY = 64;
+const compiled = new WeakMap<TokenVocabulary, LRUCache<string, CompiledGrammar>>();
 
 /**
  * Compile a grammar against a vocabulary; cached per (vocabulary, grammar, options), so requests with
- * the same schema share masks. Throws UnsupportedSchemaError (with `keyword` and `path`) for JSON Schema
+ * the same schema share masks (the 64 most recently used per vocabulary, so distinct schemas sent by
+ * clients cannot grow memory without bound). Throws UnsupportedSchemaError (with `keyword` and `path`) for JSON Schema
  * keywords decoding cannot enforce.
  */
+/** How many compiled grammars a vocabulary keeps (for tests). */
+export function compiledGrammarCount(vocabulary: TokenVocabulary): number {
+  return compiled.get(vocabulary)?.size ?? 0;
+}
+
 export function compileGrammar(
   grammar: Grammar,
   vocabulary: TokenVocabulary,
@@ -40,7 +49,7 @@ export function compileGrammar(
   const maxWhitespace = options.maxWhitespace ?? 2;
   let cache = compiled.get(vocabulary);
   if (!cache) {
-    cache = new Map();
+    cache = new LRUCache({ max: MAX_COMPILED_PER_VOCABULARY });
     compiled.set(vocabulary, cache);
   }
   const key = JSON.stringify([maxWhitespace, grammar]);
