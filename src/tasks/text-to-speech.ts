@@ -23,7 +23,10 @@ export type TextToSpeechInput = z.input<typeof TextToSpeechInput>;
 /** Schema of a text-to-speech result. */
 export const TextToSpeechOutput = z.object({
   /** The encoded audio, in the asked-for `format`. */
-  audio: z.custom<Uint8Array<ArrayBufferLike>>((value) => value instanceof Uint8Array, 'expected a Uint8Array'),
+  audio: z.custom<Uint8Array<ArrayBufferLike>>(
+    (value) => value instanceof Uint8Array,
+    'expected a Uint8Array',
+  ),
   /** Its media type, e.g. 'audio/wav'. */
   mediaType: z.string(),
   /** Samples per second, where the format or the model says (always for wav and pcm). */
