@@ -1,19 +1,10 @@
 /** Embeddings over POST embeddings: long text lists split into batches, sent a few at a time, order kept. */
 import { defineModel } from '../../define-model.ts';
-import { InvalidInputError, ResponseValidationError } from '../../errors.ts';
+import { InvalidInputError } from '../../errors.ts';
 import type { Transport } from '../../http/types.ts';
 import type { Model, ModelEvent } from '../../model.ts';
-import {
-  decodeEmbeddingsResponse,
-  dimensionsOf,
-  encodeEmbeddingsRequest,
-} from '../../protocols/openai/embeddings.ts';
-import { EmbeddingResponse } from '../../protocols/openai/schemas.ts';
 import type { EmbeddingTask } from '../../tasks/embedding.ts';
 import { embedding } from '../../tasks/embedding.ts';
-import type { ParsedInputOf } from '../../tasks/task.ts';
-import type { Usage } from '../../tasks/usage.ts';
-import { callOptions } from './request.ts';
 
 /** Options of `provider.embedding(model, settings)`. */
 export interface EmbeddingSettings {
@@ -78,6 +69,9 @@ export async function mapBounded<T, R>(
   return results;
 }
 
+// The request and response mappings load with the first call, not with every app that makes a provider.
+const loadCalls = () => import('./embeddings-calls.ts');
+
 /** Build the embedding Model for one served model. */
 export function createEmbeddingModel(
   id: string,
@@ -98,29 +92,7 @@ export function createEmbeddingModel(
     );
   }
 
-  const wire = { modelName, encodingFormat, provider };
-
-  async function embedBatch(
-    input: ParsedInputOf<EmbeddingTask>,
-    options: ReturnType<typeof callOptions>,
-    signal: AbortSignal,
-  ) {
-    const count = 'texts' in input ? input.texts.length : input.tokens.length;
-    const response = await transport.json({
-      path: 'embeddings',
-      body: encodeEmbeddingsRequest(input, wire),
-      schema: EmbeddingResponse,
-      ...options,
-      signal,
-    });
-    if (response.data.length !== count) {
-      throw new ResponseValidationError(
-        `${provider} returned ${response.data.length} embeddings for ${count} texts`,
-        { provider },
-      );
-    }
-    return decodeEmbeddingsResponse(response, wire);
-  }
+  const callSettings = { modelName, provider, transport, maxBatchSize, concurrency, encodingFormat };
 
   return defineModel({
     id,
@@ -135,27 +107,8 @@ export function createEmbeddingModel(
     },
 
     async run(input, call) {
-      const batches: ParsedInputOf<EmbeddingTask>[] = [];
-      const { dimensions } = input;
-      if ('texts' in input) {
-        for (let start = 0; start < input.texts.length; start += maxBatchSize)
-          batches.push({ texts: input.texts.slice(start, start + maxBatchSize), dimensions });
-      } else {
-        for (let start = 0; start < input.tokens.length; start += maxBatchSize)
-          batches.push({ tokens: input.tokens.slice(start, start + maxBatchSize), dimensions });
-      }
-      const options = callOptions(call);
-      const results = await mapBounded(batches, concurrency, call.signal, (batch, signal) =>
-        embedBatch(batch, options, signal),
-      );
-      if (results.length === 1) return results[0]!;
-      const vectors = results.flatMap((result) => result.embeddings);
-      const usage: Usage = {};
-      for (const { usage: batch } of results) {
-        if (batch.inputTokens !== undefined) usage.inputTokens = (usage.inputTokens ?? 0) + batch.inputTokens;
-        if (batch.totalTokens !== undefined) usage.totalTokens = (usage.totalTokens ?? 0) + batch.totalTokens;
-      }
-      return { embeddings: vectors, dimensions: dimensionsOf(vectors, provider), usage };
+      const { embed } = await loadCalls();
+      return embed(input, call, callSettings);
     },
   });
 }

@@ -2,10 +2,8 @@
 import { defineModel } from '../../define-model.ts';
 import type { Transport } from '../../http/types.ts';
 import type { Model, ModelEvent } from '../../model.ts';
-import { speech } from '../../protocols/openai/audio.ts';
 import type { TextToSpeechTask } from '../../tasks/text-to-speech.ts';
 import { textToSpeech } from '../../tasks/text-to-speech.ts';
-import { callOptions } from './request.ts';
 
 /** Options of `provider.speech(model, settings)`. */
 export interface SpeechSettings {
@@ -25,6 +23,9 @@ export interface SpeechContext {
   onEvent?: ((event: ModelEvent) => void) | undefined;
 }
 
+// The audio mappings load with the first call, not with every app that makes a provider.
+const loadCalls = () => import('./speech-calls.ts');
+
 /** Build the text-to-speech Model for one served model. */
 export function createSpeechModel(
   id: string,
@@ -32,7 +33,13 @@ export function createSpeechModel(
   context: SpeechContext,
   settings: SpeechSettings = {},
 ): Model<TextToSpeechTask> {
-  const { transport } = context;
+  const callSettings = {
+    modelName,
+    transport: context.transport,
+    voiceRequired: context.voiceRequired,
+    defaultVoice: settings.voice,
+    pcmSampleRate: settings.pcmSampleRate,
+  };
   return defineModel({
     id,
     onEvent: context.onEvent,
@@ -40,21 +47,8 @@ export function createSpeechModel(
     capabilities: { streaming: false, batching: false, local: false },
 
     async run(input, call) {
-      const wire = {
-        modelName,
-        defaultVoice: settings.voice,
-        voiceRequired: context.voiceRequired,
-        format: input.format,
-        pcmSampleRate: settings.pcmSampleRate,
-      };
-      const response = await transport.bytes({
-        path: 'audio/speech',
-        body: speech.encodeRequest(input, wire),
-        accept: '*/*',
-        ...callOptions(call),
-      });
-      const contentType = response.headers.get('content-type') ?? 'application/octet-stream';
-      return speech.decodeResponse({ audio: response.bytes, contentType }, wire);
+      const { synthesize } = await loadCalls();
+      return synthesize(input, call, callSettings);
     },
   });
 }

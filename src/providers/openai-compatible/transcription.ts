@@ -1,20 +1,14 @@
 /**
- * Speech-to-text over POST audio/transcriptions (audio/translations for `translate: true`): the
- * audio as a multipart upload, streamed as `transcript.text.*` events where the model can.
+ * Speech-to-text over POST audio/transcriptions (audio/translations for `translate: true`),
+ * streamed where the model can; the requests are in transcription-calls.ts.
  */
+import type { CallContext } from '../../define-model.ts';
 import { defineModel } from '../../define-model.ts';
 import type { Transport } from '../../http/types.ts';
 import type { Model, ModelEvent } from '../../model.ts';
-import {
-  TranscriptionResponse,
-  transcriptionForm,
-  transcriptionStream,
-  transcriptions,
-} from '../../protocols/openai/audio.ts';
 import type { SpeechToTextTask } from '../../tasks/speech-to-text.ts';
 import { speechToText } from '../../tasks/speech-to-text.ts';
 import type { ParsedInputOf } from '../../tasks/task.ts';
-import { callOptions } from './request.ts';
 
 /** Options of `provider.transcription(model, settings)`. */
 export interface TranscriptionSettings {
@@ -36,14 +30,8 @@ export interface TranscriptionContext {
 
 type Input = ParsedInputOf<SpeechToTextTask>;
 
-/** A form as request bytes and their Content-Type (with its boundary), serialised once for every retry. */
-async function multipart(form: FormData): Promise<{ body: Uint8Array; contentType: string }> {
-  const encoded = new Response(form);
-  return {
-    body: new Uint8Array(await encoded.arrayBuffer()),
-    contentType: encoded.headers.get('content-type')!,
-  };
-}
+// The audio mappings load with the first call, not with every app that makes a provider.
+const loadCalls = () => import('./transcription-calls.ts');
 
 /** Build the speech-to-text Model for one served model. */
 export function createTranscriptionModel(
@@ -54,32 +42,11 @@ export function createTranscriptionModel(
 ): Model<SpeechToTextTask> {
   const { provider, transport } = context;
   const streaming = settings.streaming ?? /transcribe/i.test(modelName);
-  const wire = { modelName, provider };
+  const callSettings = { modelName, provider, transport };
 
-  /** The request of one call: its path, multipart body and headers. */
-  async function request(input: Input, call: Parameters<typeof callOptions>[0], stream: boolean) {
-    // A Blob without a type is named from its magic bytes, as bytes are.
-    const { audio } = input;
-    const untyped = typeof Blob !== 'undefined' && audio instanceof Blob && audio.type === '';
-    const bytes = untyped ? { ...input, audio: new Uint8Array(await audio.arrayBuffer()) } : input;
-    const fields = transcriptions.encodeRequest(bytes, wire);
-    if (stream) fields.stream = true;
-    const { body, contentType } = await multipart(transcriptionForm(fields));
-    const options = callOptions(call);
-    return {
-      path: input.translate ? 'audio/translations' : 'audio/transcriptions',
-      body,
-      ...options,
-      headers: { ...options.headers, 'content-type': contentType },
-    };
-  }
-
-  const run = async (input: Input, call: Parameters<typeof callOptions>[0]) => {
-    const response = await transport.json({
-      ...(await request(input, call, false)),
-      schema: TranscriptionResponse,
-    });
-    return transcriptions.decodeResponse(response, wire);
+  const run = async (input: Input, call: CallContext) => {
+    const { transcribe } = await loadCalls();
+    return transcribe(input, call, callSettings);
   };
 
   return defineModel({
@@ -93,7 +60,8 @@ export function createTranscriptionModel(
     async *stream(input, call) {
       // Translations and timed segments (verbose_json) do not stream on OpenAI: one run, as chunks.
       if (streaming && !input.translate && !input.timestamps) {
-        yield* transcriptionStream(transport.stream(await request(input, call, true)), provider);
+        const { streamTranscription } = await loadCalls();
+        yield* streamTranscription(input, call, callSettings);
         return;
       }
       const output = await run(input, call);
