@@ -34,7 +34,7 @@ if (process.env.BENCH_LLAMA === '0') {
   targets.push({
     name: 'bench-llama',
     folder: benchModelPath('bench-llama'),
-    maxTokens: 24,
+    maxTokens: 48,
     rounds: 3,
     roundMs: 1,
   });

@@ -23,6 +23,8 @@ interface Run {
   rows: number;
   prefill: boolean;
   kvTokens: number;
+  /** Columns of the past fed (padding and placeholders included). */
+  pastColumns: number;
 }
 
 const EOS = 509;
@@ -47,7 +49,8 @@ async function batchingModel(options: { maxBatch?: number; maxKvTokens?: number;
         const [rows, width] = feeds.input_ids!.dims as [number, number];
         let kvTokens = 0;
         for (const bit of Array.from(feeds.attention_mask!.data)) kvTokens += Number(bit);
-        runs.push({ rows, prefill: width > 1 || feeds['past_key_values.0.key']!.dims[2] === 0, kvTokens });
+        const pastColumns = feeds['past_key_values.0.key']!.dims[2]!;
+        runs.push({ rows, prefill: width > 1 || pastColumns === 0, kvTokens, pastColumns });
       };
     },
   );
@@ -104,6 +107,9 @@ describe('continuous batching of text generation', () => {
       expect(Math.max(...runs.filter((run) => !run.prefill).map((run) => run.rows))).toBeGreaterThan(1);
       const aloneRuns = expected.reduce((sum, output) => sum + output.outputTokens!, 0);
       expect(runs.length).toBeLessThan(aloneRuns);
+      // Prompts of different lengths were prefilled together (right-padded): fewer prefills than lengths.
+      const lengths = new Set(expected.map((output) => output.inputTokens)).size;
+      expect(runs.filter((run) => run.prefill).length).toBeLessThan(lengths);
       expect(model.describe().batches).toBe(runs.filter((run) => !run.prefill).length);
     } finally {
       await model.dispose();
@@ -231,8 +237,8 @@ describe('continuous batching of text generation', () => {
 
   it('a stream read slowly keeps its place: the others step on, and every text is the one alone', async () => {
     const inputs: TextGenerationInput[] = [
-      { prompt: 'the cat', maxTokens: 12, temperature: 0, ...longer },
-      { prompt: 'once upon a time there', maxTokens: 20, temperature: 0, ...longer },
+      { prompt: 'the cat', maxTokens: 24, temperature: 0, ...longer },
+      { prompt: 'once upon a time there', maxTokens: 60, temperature: 0, ...longer },
     ];
     const expected = await runAlone(inputs);
     const { model, runs } = await batchingModel();
@@ -253,6 +259,50 @@ describe('continuous batching of text generation', () => {
       const fedRows = runs.filter((run) => !run.prefill).reduce((sum, run) => sum + run.rows, 0);
       const decodedTokens = expected[0]!.outputTokens! - 1 + expected[1]!.outputTokens! - 1;
       expect(fedRows).toBeGreaterThan(decodedTokens);
+    } finally {
+      await model.dispose();
+    }
+  });
+
+  it('repacks the batch when readers that take turns leave placeholder columns, so the past stays near the longest row', async () => {
+    const inputs: TextGenerationInput[] = [
+      { prompt: 'the cat', maxTokens: 40, temperature: 0, ...longer },
+      { prompt: 'once upon a time there', maxTokens: 40, temperature: 0, ...longer },
+    ];
+    const expected = await runAlone(inputs);
+    const { model, runs } = await batchingModel();
+    try {
+      // Two readers that pull their next chunk only in turns: most steps find one of them not ready.
+      let turn = 0;
+      const done = [false, false];
+      const waiting: Array<(() => void) | undefined> = [undefined, undefined];
+      const myTurn = (me: number) =>
+        turn === me || done[1 - me] ? undefined : new Promise<void>((resolve) => (waiting[me] = resolve));
+      const pass = (me: number) => {
+        turn = 1 - me;
+        waiting[turn]?.();
+        waiting[turn] = undefined;
+      };
+      const read = async (me: number) => {
+        let text = '';
+        for await (const chunk of model.stream(inputs[me]!)) {
+          if (chunk.type !== 'text-delta') continue;
+          text += chunk.text;
+          pass(me);
+          await myTurn(me);
+        }
+        done[me] = true;
+        pass(me);
+        return text;
+      };
+      const texts = await Promise.all([read(0), read(1)]);
+      expect(texts).toEqual(expected.map((output) => output.text));
+      const decodeSteps = runs.filter((run) => !run.prefill);
+      // Taking turns left placeholders: more decode steps than the longer generation's tokens.
+      expect(decodeSteps.length).toBeGreaterThan(40 + 16);
+      // Without repacking the past would grow by one column per step; it stays within 16 of the longest row.
+      const longest = Math.max(...expected.map((output) => output.inputTokens! + output.outputTokens!));
+      expect(Math.max(...runs.map((run) => run.pastColumns))).toBeLessThanOrEqual(longest + 16);
     } finally {
       await model.dispose();
     }

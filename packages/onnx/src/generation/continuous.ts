@@ -42,7 +42,7 @@ export interface ContinuousBatchingStats {
   peakReservedKvTokens: number;
   /** Batched decode steps run so far. */
   steps: number;
-  /** Prefill runs so far (newcomers of one prompt length go together). */
+  /** Prefill runs so far (newcomers go together, see #prefillGroup). */
   prefills: number;
   /** Most rows of one decode step so far. */
   peakRows: number;
@@ -59,7 +59,17 @@ export interface Lane {
 
 type TypedArray = Float32Array | Uint16Array;
 
-/** The KV of prefilled newcomers (one prompt length), until each one's row is copied into the batch. */
+/**
+ * Placeholder columns a row may gather (a slow reader's skipped steps) before the next step repacks
+ * the batch: the padded KV then never exceeds the rows' real lengths by more than this per row.
+ */
+const MAX_SKIPPED = 16;
+
+/** Run `job` once the current event-loop turn's I/O is done: setImmediate where the runtime has it (Node). */
+const nextTurn: (job: () => void) => void =
+  typeof globalThis.setImmediate === 'function' ? (job) => setImmediate(job) : (job) => setTimeout(job, 0);
+
+/** The KV of prefilled newcomers, until each one's row is copied into the batch (its first `length` columns). */
 interface PrefillKv {
   presents: Record<string, OrtTensor>;
   rows: number;
@@ -79,23 +89,24 @@ interface Member {
   resolve: ((row: Float32Array) => void) | undefined;
   reject: ((error: unknown) => void) | undefined;
   /** Its prefill's KV and its row there, until it is merged into the batch. */
-  prefilled: { kv: PrefillKv; row: number } | undefined;
+  prefilled: { kv: PrefillKv; row: number; length: number } | undefined;
   /** Its attention mask over the batch's columns once merged (0 for padding and skipped steps). */
   mask: number[] | undefined;
-  /** Where to start waiting for admission (cleared once admitted). */
-  admit: (() => void) | undefined;
+  /** Masked placeholder columns since its last regroup (steps it was not ready for). */
+  skipped: number;
 }
 
 /**
  * Continuous batching of concurrent generations over one decoder with a KV cache. Sequences join
- * and leave a running batch between decode steps: a newcomer is prefilled (with the other newcomers
- * of its prompt length, no padding), then its KV row is copied into the batch, left-padded: every
+ * and leave a running batch between decode steps: a newcomer is prefilled (with the other newcomers,
+ * right-padded, see #prefill), then its KV row is copied into the batch, left-padded: every
  * row ends at the batch's last column, the attention mask zeroes the padding and each row feeds its
  * own position_ids. While the membership stays the same, the presents of one step are the next
  * step's past without a copy; a join or a leave copies the rows once, dropping the columns that
  * only padding fills. A step runs as soon as every running sequence chose its next token, or one
  * timer tick after the first one did: a sequence not ready by then (a slow stream reader) is fed a
- * masked dummy token and keeps its place. Running sequences wait for at most one prefill per step.
+ * masked dummy token and keeps its place; after MAX_SKIPPED of those the rows are repacked, so the
+ * padded KV stays within MAX_SKIPPED columns of the longest row. Running sequences wait for at most one prefill per step.
  *
  * Admission is FIFO and bounded by `maxBatch` sequences and `maxKvTokens` reserved (prompt +
  * maxTokens each, so a sequence never runs out of room mid-way); past `maxQueue` waiting, calls are
@@ -113,6 +124,8 @@ export class ContinuousBatcher {
   #busy = false;
   #scheduled = false;
   #timer: ReturnType<typeof setTimeout> | undefined;
+  /** Set while a round waits for the end of the event-loop turn (newcomers to prefill). */
+  #turn = false;
   #stats = { peakSequences: 0, peakReservedKvTokens: 0, steps: 0, prefills: 0, peakRows: 0 };
 
   constructor(options: ContinuousBatcherOptions) {
@@ -167,7 +180,7 @@ export class ContinuousBatcher {
       reject: undefined,
       prefilled: undefined,
       mask: undefined,
-      admit: undefined,
+      skipped: 0,
     };
   }
 
@@ -267,7 +280,10 @@ export class ContinuousBatcher {
     return live;
   }
 
-  /** Start a round once everyone is ready, else after one timer tick (see the class comment). */
+  /**
+   * Start a round once everyone is ready, else after one timer tick (see the class comment). A newcomer
+   * waits for the end of the event-loop turn, so that the calls made in one tick share their prefill.
+   */
   #kick(): void {
     if (this.#busy || this.#scheduled) return;
     this.#scheduled = true;
@@ -277,7 +293,15 @@ export class ContinuousBatcher {
       const live = this.#live();
       const prefill = [...this.#admitted].some((member) => member.prompt && !member.left);
       const ready = live.filter((row) => row.pending !== undefined).length;
-      if (prefill || (ready > 0 && ready === live.length)) {
+      if (prefill) {
+        if (!this.#turn) {
+          this.#turn = true;
+          nextTurn(() => {
+            this.#turn = false;
+            if (!this.#busy) void this.#round();
+          });
+        }
+      } else if (ready > 0 && ready === live.length) {
         void this.#round();
       } else if (ready > 0 && !this.#timer) {
         this.#timer = setTimeout(() => {
@@ -293,13 +317,8 @@ export class ContinuousBatcher {
     this.#timer = undefined;
     this.#busy = true;
     try {
-      const first = [...this.#admitted].find((member) => member.prompt && !member.left);
-      if (first) {
-        const length = first.prompt!.length;
-        await this.#prefill(
-          [...this.#admitted].filter((member) => member.prompt?.length === length && !member.left),
-        );
-      }
+      const group = this.#prefillGroup();
+      if (group.length > 0) await this.#prefill(group);
       if (this.#live().some((row) => row.pending !== undefined)) await this.#step();
     } finally {
       this.#busy = false;
@@ -308,19 +327,51 @@ export class ContinuousBatcher {
     this.#kick();
   }
 
-  /** Whole-prompt runs of newcomers of one length, together (no padding); each gets its first logits row. */
+  /**
+   * The newcomers to prefill in one run, in arrival order: those of the first one's prompt length, and,
+   * where every position's logits come back, others too while the padding stays under a third of the run.
+   */
+  #prefillGroup(): Member[] {
+    const newcomers = [...this.#admitted].filter((member) => member.prompt && !member.left);
+    const first = newcomers[0];
+    if (!first) return [];
+    const inputs = this.#options.session.inputs;
+    const mixed = !inputs.has('num_logits_to_keep') && !inputs.has('logits_to_keep');
+    const group: Member[] = [];
+    let longest = 0;
+    let tokens = 0;
+    for (const member of newcomers) {
+      const length = member.prompt!.length;
+      if (!mixed && length !== first.prompt!.length) continue;
+      const widest = Math.max(longest, length);
+      if ((group.length + 1) * widest > 1.5 * (tokens + length)) continue;
+      group.push(member);
+      longest = widest;
+      tokens += length;
+    }
+    return group;
+  }
+
+  /**
+   * Whole-prompt runs of newcomers, together; each gets the logits row of its last prompt token. Prompts
+   * of different lengths are RIGHT-padded: causal attention never lets a real token see the padding after
+   * it, so each row's real KV and logits are those of its prompt alone (left padding here would leave the
+   * padding's own queries with nothing to attend to, which some exports turn into NaN).
+   */
   async #prefill(group: Member[]): Promise<void> {
     const { session, slots } = this.#options;
     const ort = session.ort;
     const rows = group.length;
-    const columns = group[0]!.prompt!.length;
+    const lengths = group.map((member) => member.prompt!.length);
+    const columns = Math.max(...lengths);
     const ids = new BigInt64Array(rows * columns);
     const positions = new BigInt64Array(rows * columns);
     group.forEach((member, row) => {
-      member.prompt!.forEach((id, column) => {
-        ids[row * columns + column] = BigInt(id);
+      const prompt = member.prompt!;
+      for (let column = 0; column < columns; column++) {
+        ids[row * columns + column] = BigInt(prompt[Math.min(column, prompt.length - 1)]!);
         positions[row * columns + column] = BigInt(column);
-      });
+      }
       member.prompt = undefined;
     });
     const feeds: Record<string, OrtTensor> = {
@@ -344,9 +395,10 @@ export class ContinuousBatcher {
     const kv: PrefillKv = { presents: outputs, rows, columns };
     group.forEach((member, row) => {
       if (member.left) return;
-      member.length = columns;
-      member.prefilled = { kv, row };
-      member.resolve?.(this.#logitsRow(outputs.logits!, row));
+      const length = lengths[row]!;
+      member.length = length;
+      member.prefilled = { kv, row, length };
+      member.resolve?.(this.#logitsRow(outputs.logits!, row, length - 1));
     });
   }
 
@@ -355,7 +407,8 @@ export class ContinuousBatcher {
     const { session, slots } = this.#options;
     const ort = session.ort;
     const joining = [...this.#admitted].filter((member) => member.prefilled && member.pending !== undefined);
-    if (joining.length > 0 || this.#rows.some((row) => row.left)) this.#regroup(joining);
+    const regroup = this.#rows.some((row) => row.left || row.skipped > MAX_SKIPPED);
+    if (joining.length > 0 || regroup) this.#regroup(joining);
     const rows = this.#rows;
     const batch = rows.length;
     const columns = this.#columns + 1;
@@ -407,6 +460,7 @@ export class ContinuousBatcher {
     rows.forEach((row, index) => {
       const stepped = fed[index] !== undefined;
       row.mask!.push(stepped ? 1 : 0);
+      if (!stepped) row.skipped++;
       if (!stepped || row.left) return;
       row.length++;
       row.resolve?.(this.#logitsRow(outputs.logits!, index));
@@ -414,15 +468,30 @@ export class ContinuousBatcher {
   }
 
   /**
-   * Copy the rows that stay and the newcomers that join into a new past, each row ending at the last
-   * column and the columns only padding fills dropped.
+   * Copy the rows that stay and the newcomers that join into a new past: each row's real columns only
+   * (its padding and skipped steps dropped; attention does not depend on the order of the cached
+   * columns, each carries its own position), ending at the last column.
    */
   #regroup(joining: Member[]): void {
     const { session, slots } = this.#options;
     const staying = this.#rows.filter((row) => !row.left);
-    const spans = staying.map((row) => this.#columns - row.mask!.indexOf(1));
-    const columns = Math.max(0, ...spans, ...joining.map((member) => member.prefilled!.kv.columns));
+    const columns = Math.max(
+      0,
+      ...staying.map((row) => row.length),
+      ...joining.map((member) => member.prefilled!.length),
+    );
     const rows = [...staying, ...joining];
+    /** Per staying row: [start, end) runs of its real columns in the old past. */
+    const runs = staying.map((row) => {
+      const found: [number, number][] = [];
+      row.mask!.forEach((bit, column) => {
+        if (!bit) return;
+        const last = found[found.length - 1];
+        if (last && last[1] === column) last[1]++;
+        else found.push([column, column + 1]);
+      });
+      return found;
+    });
     const past: Record<string, OrtTensor> = {};
     for (const slot of slots) {
       const { heads, headDim } = slot;
@@ -431,48 +500,42 @@ export class ContinuousBatcher {
       const out = new (template.constructor as new (length: number) => TypedArray)(
         rows.length * heads * columns * headDim,
       );
+      /** Copy `sourceRuns` of one source row into `row`, packed and ending at the last column. */
       const copy = (
         source: TypedArray,
         sourceRow: number,
         sourceColumns: number,
-        span: number,
+        sourceRuns: readonly [number, number][],
+        length: number,
         row: number,
       ) => {
         for (let head = 0; head < heads; head++) {
-          const from = ((sourceRow * heads + head) * sourceColumns + sourceColumns - span) * headDim;
-          const to = ((row * heads + head) * columns + columns - span) * headDim;
-          out.set(source.subarray(from, from + span * headDim), to);
+          const base = (sourceRow * heads + head) * sourceColumns;
+          let to = ((row * heads + head) * columns + columns - length) * headDim;
+          for (const [start, end] of sourceRuns) {
+            out.set(source.subarray((base + start) * headDim, (base + end) * headDim), to);
+            to += (end - start) * headDim;
+          }
         }
       };
       staying.forEach((row, index) => {
-        copy(
-          this.#past![slot.output]!.data as TypedArray,
-          this.#rows.indexOf(row),
-          this.#columns,
-          spans[index]!,
-          index,
-        );
+        const source = this.#past![slot.output]!.data as TypedArray;
+        copy(source, this.#rows.indexOf(row), this.#columns, runs[index]!, row.length, index);
       });
       joining.forEach((member, index) => {
-        const { kv, row } = member.prefilled!;
-        copy(
-          kv.presents[slot.output]!.data as TypedArray,
-          row,
-          kv.columns,
-          kv.columns,
-          staying.length + index,
-        );
+        const { kv, row, length } = member.prefilled!;
+        const source = kv.presents[slot.output]!.data as TypedArray;
+        copy(source, row, kv.columns, [[0, length]], length, staying.length + index);
       });
       past[slot.output] = new session.ort.Tensor(slot.type, out, [rows.length, heads, columns, headDim]);
     }
-    staying.forEach((row, index) => {
-      const span = spans[index]!;
-      row.mask = [...new Array<number>(columns - span).fill(0), ...row.mask!.slice(this.#columns - span)];
-    });
-    for (const member of joining) {
-      const span = member.prefilled!.kv.columns;
-      member.mask = [...new Array<number>(columns - span).fill(0), ...new Array<number>(span).fill(1)];
-      member.prefilled = undefined;
+    for (const row of rows) {
+      row.mask = [
+        ...new Array<number>(columns - row.length).fill(0),
+        ...new Array<number>(row.length).fill(1),
+      ];
+      row.skipped = 0;
+      row.prefilled = undefined;
     }
     this.#rows = rows;
     this.#past = rows.length > 0 ? past : undefined;
@@ -484,10 +547,12 @@ export class ContinuousBatcher {
     this.#leave(member);
   }
 
-  #logitsRow(logits: OrtTensor, row: number): Float32Array {
+  /** The logits of one row at `position` (default: its last), when every position's come back. */
+  #logitsRow(logits: OrtTensor, row: number, position?: number): Float32Array {
     const vocab = logits.dims[logits.dims.length - 1]!;
     const perRow = logits.data.length / vocab / logits.dims[0]!;
-    return floatSlice(logits, (row * perRow + perRow - 1) * vocab, vocab);
+    const at = position === undefined || perRow === 1 ? perRow - 1 : position;
+    return floatSlice(logits, (row * perRow + at) * vocab, vocab);
   }
 
   #fetches(): string[] {
