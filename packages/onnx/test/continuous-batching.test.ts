@@ -324,6 +324,44 @@ describe('continuous batching of text generation', () => {
     }
   });
 
+  it('parses tool calls per row: required calls and free text in one batch are those alone', async () => {
+    const weather = {
+      name: 'get_weather',
+      description: 'Weather in a city',
+      parameters: {
+        type: 'object',
+        properties: { city: { type: 'string', maxLength: 12 } },
+        required: ['city'],
+        additionalProperties: false,
+      },
+    };
+    const messages = [{ role: 'user' as const, content: 'What is the weather in Paris?' }];
+    const inputs: TextGenerationInput[] = [
+      { messages, tools: [weather], toolChoice: 'required', temperature: 1, seed: 1, maxTokens: 40 },
+      { messages, tools: [weather], toolChoice: 'required', temperature: 1, seed: 2, maxTokens: 40 },
+      { messages, temperature: 0, maxTokens: 12 },
+    ];
+    const folder = fixture('tiny-gpt-tools');
+    const single = await loadModel(folder, { task: 'text-generation' });
+    const batched = await loadModel(folder, { task: 'text-generation', continuousBatching: {} });
+    try {
+      // Call ids are random per call; the calls themselves must match.
+      const shape = (output: TextGenerationOutput) => ({
+        ...summary(output),
+        toolCalls: output.toolCalls?.map(({ name, arguments: args }) => ({ name, args })),
+      });
+      const expected = [];
+      for (const input of inputs) expected.push(shape(await single.run(input)));
+      const outputs = await Promise.all(inputs.map((input) => batched.run(input)));
+      expect(outputs.map(shape)).toEqual(expected);
+      expect(expected[0]!.toolCalls?.length).toBeGreaterThan(0);
+      expect(batched.describe().batches).toBeGreaterThan(0);
+    } finally {
+      await single.dispose();
+      await batched.dispose();
+    }
+  });
+
   it('samples each sequence with its own temperature, topP and seed', async () => {
     const inputs: TextGenerationInput[] = [
       { prompt: 'the cat', maxTokens: 15, temperature: 0.9, seed: 7, ...longer },
@@ -369,6 +407,26 @@ describe('continuous batching of text generation', () => {
       await expect(model.run(input)).rejects.toBeInstanceOf(OverloadedError);
       const [first, second] = await Promise.all([running, queued]);
       expect(second!.text).toBe(first!.text);
+    } finally {
+      await model.dispose();
+    }
+  });
+
+  it('batches a session that runs in a worker thread alike', async () => {
+    const inputs: TextGenerationInput[] = [
+      { prompt: 'the cat', maxTokens: 10, temperature: 0, ...longer },
+      { prompt: 'once upon a time there', maxTokens: 15, temperature: 0, ...longer },
+    ];
+    const expected = await runAlone(inputs);
+    const model = await loadModel(fixture('tiny-gpt'), {
+      task: 'text-generation',
+      worker: true,
+      continuousBatching: {},
+    });
+    try {
+      const outputs = await Promise.all(inputs.map((input) => model.run(input)));
+      expect(outputs.map(summary)).toEqual(expected);
+      expect(model.describe().batches).toBeLessThan(10 + 15);
     } finally {
       await model.dispose();
     }
