@@ -33,7 +33,7 @@ function toolChoiceOf(choice: LanguageModelV4ToolChoice): ToolChoice {
 }
 
 /** The headers the caller set (the AI SDK passes undefined for unset ones). */
-function definedHeaders(
+export function definedHeaders(
   headers: Record<string, string | undefined> | undefined,
 ): Record<string, string> | undefined {
   if (!headers) return undefined;

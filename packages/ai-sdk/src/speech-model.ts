@@ -14,6 +14,8 @@ import {
   type TextToSpeechTask,
   textToSpeech,
 } from '@mlkit/core';
+import { openaiWire } from '@mlkit/core/protocols';
+import { definedHeaders } from './call-options.ts';
 import { mlkitErrorOf } from './errors.ts';
 import { defaultOnWarnings, type ToMlkitOptions } from './to-mlkit.ts';
 
@@ -64,7 +66,8 @@ export function mlkitSpeechModel(
       }
       const runOptions: RunOptions = {};
       if (call.abortSignal) runOptions.signal = call.abortSignal;
-      if (call.headers) runOptions.headers = definedHeaders(call.headers);
+      const headers = definedHeaders(call.headers);
+      if (headers) runOptions.headers = headers;
       const output = await model.run(input, runOptions);
       return {
         audio: output.audio,
@@ -80,16 +83,6 @@ export function mlkitSpeechModel(
     },
   };
 }
-
-/** The media type of an audio container, as the AI SDK's speech providers answer it. */
-const MEDIA_TYPES: Record<string, string> = {
-  wav: 'audio/wav',
-  mp3: 'audio/mpeg',
-  opus: 'audio/opus',
-  aac: 'audio/aac',
-  flac: 'audio/flac',
-  pcm: 'audio/pcm',
-};
 
 /** Samples per second of a WAV file, from its fmt chunk (undefined when the bytes are not a WAV). */
 function wavSampleRate(bytes: Uint8Array): number | undefined {
@@ -141,17 +134,10 @@ export function aiSdkSpeechModel(
       const sampleRate = input.format === 'wav' ? wavSampleRate(audio) : undefined;
       return {
         audio,
-        mediaType: MEDIA_TYPES[input.format]!,
+        mediaType: openaiWire.AUDIO_MEDIA_TYPES[input.format],
         ...(sampleRate ? { sampleRate } : {}),
         usage: {},
       };
     },
   });
-}
-
-/** The AI SDK's headers without the ones it leaves undefined. */
-function definedHeaders(headers: Record<string, string | undefined>): Record<string, string> {
-  return Object.fromEntries(
-    Object.entries(headers).filter((entry): entry is [string, string] => entry[1] !== undefined),
-  );
 }

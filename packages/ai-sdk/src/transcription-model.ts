@@ -15,6 +15,8 @@ import {
   speechToText,
   UnsupportedError,
 } from '@mlkit/core';
+import { openaiWire } from '@mlkit/core/protocols';
+import { definedHeaders } from './call-options.ts';
 import { mlkitErrorOf } from './errors.ts';
 import { defaultOnWarnings, type ToMlkitOptions } from './to-mlkit.ts';
 
@@ -71,7 +73,8 @@ export function mlkitTranscriptionModel(
       };
       const runOptions: RunOptions = {};
       if (call.abortSignal) runOptions.signal = call.abortSignal;
-      if (call.headers) runOptions.headers = definedHeaders(call.headers);
+      const headers = definedHeaders(call.headers);
+      if (headers) runOptions.headers = headers;
       const output = await model.run(input, runOptions);
       return {
         text: output.text,
@@ -128,7 +131,7 @@ export function aiSdkTranscriptionModel(
       try {
         result = await model.doGenerate({
           audio: bytes,
-          mediaType: mediaTypeOf(bytes),
+          mediaType: openaiWire.sniffAudio(bytes)?.mediaType ?? 'application/octet-stream',
           ...(input.timestamps ? { timestampGranularities: ['segment' as const] } : {}),
           providerOptions: providerOptionsOf(options.providerOptions, providerKey, input),
           abortSignal: context.signal,
@@ -166,23 +169,4 @@ function providerOptionsOf(
   if (input.language !== undefined) own.language = input.language;
   if (input.prompt !== undefined) own.prompt = input.prompt;
   return { ...base, [key]: own };
-}
-
-/** The media type of encoded audio from its first bytes (the AI SDK call must carry one). */
-function mediaTypeOf(bytes: Uint8Array): string {
-  const ascii = (start: number, end: number) => String.fromCharCode(...bytes.subarray(start, end));
-  if (ascii(0, 4) === 'RIFF' && ascii(8, 12) === 'WAVE') return 'audio/wav';
-  if (ascii(0, 4) === 'fLaC') return 'audio/flac';
-  if (ascii(0, 4) === 'OggS') return 'audio/ogg';
-  if (ascii(0, 3) === 'ID3' || (bytes[0] === 0xff && ((bytes[1] ?? 0) & 0xe0) === 0xe0)) return 'audio/mpeg';
-  if (ascii(4, 8) === 'ftyp') return 'audio/mp4';
-  if (bytes[0] === 0x1a && bytes[1] === 0x45 && bytes[2] === 0xdf && bytes[3] === 0xa3) return 'audio/webm';
-  return 'application/octet-stream';
-}
-
-/** The AI SDK's headers without the ones it leaves undefined. */
-function definedHeaders(headers: Record<string, string | undefined>): Record<string, string> {
-  return Object.fromEntries(
-    Object.entries(headers).filter((entry): entry is [string, string] => entry[1] !== undefined),
-  );
 }
