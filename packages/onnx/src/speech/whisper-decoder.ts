@@ -1,4 +1,5 @@
 import { ModelLoadError, throwIfAborted } from '@mlkit/core';
+import { numberOf } from '../config-values.ts';
 import type { OrtTensor } from '../ort.ts';
 import { describeValue, type Session } from '../session.ts';
 import { floatSlice } from '../tensors.ts';
@@ -17,11 +18,6 @@ interface CacheSlot {
   type: string;
   heads: number;
   headDim: number;
-}
-
-function numberOf(...values: unknown[]): number | undefined {
-  for (const value of values) if (typeof value === 'number' && Number.isFinite(value)) return value;
-  return undefined;
 }
 
 /** One window's decoding: the next token's logits after the tokens so far, step by step. */

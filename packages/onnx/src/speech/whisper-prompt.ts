@@ -1,4 +1,5 @@
 import { InvalidInputError, ModelLoadError, UnsupportedError } from '@mlkit/core';
+import { idsOf, numberOf } from '../config-values.ts';
 
 type Json = Record<string, unknown>;
 
@@ -26,17 +27,6 @@ export interface WhisperGenerationSettings {
   maxLength: number;
   /** Most tokens generated per window, where generation_config.json sets max_new_tokens. */
   maxNewTokens: number | undefined;
-}
-
-function idsOf(value: unknown): number[] {
-  if (typeof value === 'number') return [value];
-  if (Array.isArray(value)) return value.filter((v): v is number => typeof v === 'number');
-  return [];
-}
-
-function numberOf(...values: unknown[]): number | undefined {
-  for (const value of values) if (typeof value === 'number' && Number.isFinite(value)) return value;
-  return undefined;
 }
 
 /** `{"<|en|>": 50259}` -> Map { 'en' => 50259 }. */

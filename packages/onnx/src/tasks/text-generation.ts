@@ -23,6 +23,7 @@ import {
   templateMessages,
   templateTools,
 } from '../chat-template.ts';
+import { idsOf, numberOf } from '../config-values.ts';
 import {
   applyMask,
   type CompiledGrammar,
@@ -63,18 +64,6 @@ const GENERATION_INPUTS = new Set([
   'num_logits_to_keep',
   'logits_to_keep',
 ]);
-
-/** Ids from a config value that is an int or a list of ints (generation_config eos_token_id is either). */
-function idsOf(value: unknown): number[] {
-  if (typeof value === 'number') return [value];
-  if (Array.isArray(value)) return value.filter((v): v is number => typeof v === 'number');
-  return [];
-}
-
-function numberOf(...values: unknown[]): number | undefined {
-  for (const value of values) if (typeof value === 'number' && Number.isFinite(value)) return value;
-  return undefined;
-}
 
 /** Most calls one turn may make when parallel tool calls are allowed (the grammar nests one group per call). */
 const MAX_PARALLEL_CALLS = 4;
