@@ -45,6 +45,19 @@ export interface OnnxModelInfo {
   runs: number;
   /** Micro-batched runs so far (classification, embedding). */
   batches: number;
+  /** What the continuous batcher holds now and the most it held; only on a model loaded with `continuousBatching`. */
+  continuousBatching?: {
+    /** Generations admitted to the batch and not yet left (decoding, or waiting for their prefill). */
+    active: number;
+    /** Generations waiting for admission (at most `maxQueue`). */
+    waiting: number;
+    /** Tokens in the KV cache of the active generations (their real lengths, padding not counted). */
+    kvTokens: number;
+    /** Most generations active at once so far (at most `maxBatch`). */
+    peakActive: number;
+    /** Most KV tokens reserved at once so far (prompt + maxTokens per generation, at most `maxKvTokens`). */
+    peakKvTokens: number;
+  };
 }
 
 /** A Model of this package: the mlkit contract plus `describe()`. */
@@ -251,6 +264,22 @@ function signatureOf(values: Map<string, ValueInfo>): TensorSignature[] {
   });
 }
 
+/** The batcher's counters for `describe()`, when the runner has one. */
+function continuousBatchingOf(runner: TaskRunner<Task>): Pick<OnnxModelInfo, 'continuousBatching'> {
+  const stats = runner.continuousBatching?.();
+  if (!stats) return {};
+  const { sequences, waiting, kvTokens, peakSequences, peakReservedKvTokens } = stats;
+  return {
+    continuousBatching: {
+      active: sequences,
+      waiting,
+      kvTokens,
+      peakActive: peakSequences,
+      peakKvTokens: peakReservedKvTokens,
+    },
+  };
+}
+
 function buildModel(
   runner: TaskRunner<Task>,
   session: Session,
@@ -281,6 +310,7 @@ function buildModel(
       outputs: [...session.outputs.values()],
       runs: moreSessions.reduce((sum, each) => sum + each.runs, session.runs),
       batches: runner.batches?.() ?? 0,
+      ...continuousBatchingOf(runner),
     }),
   });
 }

@@ -8,6 +8,7 @@ import type {
   Task,
 } from '@mlkit/core';
 import type { FolderNeeds, ModelFolder } from '../folder.ts';
+import type { ContinuousBatchingStats } from '../generation/continuous.ts';
 import type { DecodeAudioOptions, DecodedAudio } from '../media/audio.ts';
 import type { ResolvedOptions } from '../options.ts';
 import type { RuntimeImages } from '../runtime.ts';
@@ -48,6 +49,8 @@ export interface TaskRunner<T extends Task> {
   stream?(input: ParsedInputOf<T>, context: CallContext): AsyncIterable<ChunkOf<T>>;
   /** Micro-batched runs so far (batching tasks). */
   batches?(): number;
+  /** The continuous batcher's counters (text generation loaded with `continuousBatching`). */
+  continuousBatching?(): ContinuousBatchingStats;
 }
 
 /**

@@ -598,6 +598,7 @@ export function textGenerationTask({
     },
     stream: (input, { signal }) => generate(input, signal, true) as AsyncIterable<TextGenerationChunk>,
     batches: () => continuous?.stats().steps ?? 0,
+    ...(continuous && { continuousBatching: () => continuous.stats() }),
   };
 }
 
