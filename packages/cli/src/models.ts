@@ -13,6 +13,17 @@ import { UsageError } from './args.ts';
 export interface OpenOptions {
   task?: TaskName | undefined;
   options?: Record<string, unknown>;
+  /**
+   * Open `onnx:` models with `worker: true` (their onnxruntime sessions in worker threads, so a long
+   * run never blocks the event loop) unless the options or the configuration set `worker` themselves.
+   */
+  workerByDefault?: boolean;
+}
+
+/** The options an `onnx:` spec opens with: `worker: true` added when asked for and not set. */
+function withWorker(spec: string, options: Record<string, unknown> | undefined, open: OpenOptions) {
+  if (!open.workerByDefault || !spec.startsWith('onnx:') || options?.worker !== undefined) return options;
+  return { ...options, worker: true };
 }
 
 /** A model as the command line names it: `name=scheme:id`, or `scheme:id` named after its last path segment. */
@@ -79,7 +90,8 @@ export async function readJsonFile(path: string, what: string): Promise<unknown>
 
 /** createModel(spec) with `--task` and `--option`s. */
 export function openSpec(spec: string, open: OpenOptions): Promise<Model> {
-  return createModel(spec, { ...open.options, ...(open.task ? { task: open.task } : {}) } as never);
+  const options = withWorker(spec, open.options, open);
+  return createModel(spec, { ...options, ...(open.task ? { task: open.task } : {}) } as never);
 }
 
 /**
@@ -87,6 +99,16 @@ export function openSpec(spec: string, open: OpenOptions): Promise<Model> {
  * `route`, `cache`, `meter`...) with `--task` set at its top when given.
  */
 export function openConfig(config: unknown, open: OpenOptions): Promise<Model> {
-  const node = (typeof config === 'string' ? { model: config } : config) as Exclude<ModelConfigInput, string>;
+  let node = (typeof config === 'string' ? { model: config } : config) as Exclude<ModelConfigInput, string>;
+  // Only a node's own `model` gets the worker default; fallback and route nodes keep what they say.
+  const options = node?.options;
+  if (typeof node?.model === 'string' && (options === undefined || isRecord(options))) {
+    const withDefault = withWorker(node.model, options, open);
+    if (withDefault !== options) node = { ...node, options: withDefault };
+  }
   return createModelFromConfig(open.task ? { ...node, task: open.task } : node) as Promise<Model>;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

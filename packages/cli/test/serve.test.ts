@@ -1,7 +1,10 @@
 import { once } from 'node:events';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ensureFixtures, fixturePath } from '../../../test/fixtures/paths.ts';
+import { ensureFixtures, fixturePath, fixturesDir, repoRoot } from '../../../test/fixtures/paths.ts';
 import { requireBuild, start } from './mlkit.ts';
 
 beforeAll(() => {
@@ -85,4 +88,98 @@ describe('mlkit serve', () => {
     expect(server.stderr()).toContain('SIGTERM, draining');
     await expect(fetch(`${server.url}/v2/health/live`)).rejects.toThrow();
   });
+
+  /** The threads of a process, as Linux counts them (a Worker is one more). */
+  const threadsOf = (pid: number) =>
+    Number(/^Threads:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
+
+  /** Serve, make one /predict call (so every lazy thread pool has started), count the threads, stop. */
+  async function threadsServing(args: string[]): Promise<number> {
+    const server = await serve(args);
+    try {
+      const response = await fetch(`${server.url}/predict/iris`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ data: [5.1, 3.5, 1.4, 0.2] }),
+      });
+      expect(((await response.json()) as { prediction: string }).prediction).toBe('setosa');
+      return threadsOf(server.child.pid!);
+    } finally {
+      server.child.kill('SIGTERM');
+      await server.exited;
+    }
+  }
+
+  it.skipIf(process.platform !== 'linux')(
+    'runs an onnx: model in a worker thread unless -o worker=false, for model strings and --config entries',
+    async () => {
+      const iris = `onnx:${fixturePath('iris-classifier-logits')}`;
+      const config = (models: object) => {
+        const file = join(tmpdir(), `mlkit-serve-worker-${process.pid}-${Math.random()}.json`);
+        writeFileSync(file, JSON.stringify({ models }));
+        return file;
+      };
+      const mainThread = await threadsServing([`iris=${iris}`, '-o', 'worker=false']);
+      expect(await threadsServing([`iris=${iris}`])).toBeGreaterThan(mainThread);
+      expect(await threadsServing(['--config', config({ iris })])).toBeGreaterThan(mainThread);
+      const configOff = config({ iris: { model: iris, options: { worker: false } } });
+      expect(await threadsServing(['--config', configOff])).toBe(mainThread);
+    },
+    60_000,
+  );
+
+  /** One call each to the vision and speech fixtures: the image's prediction, the transcript, the speech bytes. */
+  async function visionAndSpeech(args: string[]) {
+    const server = await serve([
+      `onnx:${join(fixturesDir, 'tiny-vit')}`,
+      `onnx:${join(fixturesDir, 'tiny-whisper')}`,
+      `onnx:${join(fixturesDir, 'tiny-vits')}`,
+      ...args,
+    ]);
+    try {
+      const media = join(repoRoot, 'test', 'fixtures', 'media');
+      const image = await fetch(`${server.url}/predict/tiny-vit`, {
+        method: 'POST',
+        headers: { 'content-type': 'image/png' },
+        body: readFileSync(join(media, 'square.png')),
+      });
+      expect(image.status).toBe(200);
+      const form = new FormData();
+      form.append('model', 'tiny-whisper');
+      form.append(
+        'file',
+        new Blob([readFileSync(join(media, 'hello-16k.wav'))], { type: 'audio/wav' }),
+        'hello.wav',
+      );
+      const transcript = await fetch(`${server.url}/v1/audio/transcriptions`, { method: 'POST', body: form });
+      expect(transcript.status).toBe(200);
+      const speech = await fetch(`${server.url}/v1/audio/speech`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          model: 'tiny-vits',
+          input: 'Hello world',
+          voice: 'alloy',
+          response_format: 'wav',
+        }),
+      });
+      expect(speech.status).toBe(200);
+      return {
+        image: await image.json(),
+        transcript: await transcript.json(),
+        speech: new Uint8Array(await speech.arrayBuffer()),
+      };
+    } finally {
+      server.child.kill('SIGTERM');
+      await server.exited;
+    }
+  }
+
+  it('serves the vision and speech fixtures in worker threads with the answers of the main thread', async () => {
+    const inWorkers = await visionAndSpeech([]);
+    const onMainThread = await visionAndSpeech(['-o', 'worker=false']);
+    expect(inWorkers.speech.length).toBeGreaterThan(44);
+    expect(new TextDecoder().decode(inWorkers.speech.subarray(0, 4))).toBe('RIFF');
+    expect(inWorkers).toEqual(onMainThread);
+  }, 90_000);
 });

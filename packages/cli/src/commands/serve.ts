@@ -13,6 +13,9 @@ Serve models over HTTP with @mlkit/server: OpenAI-compatible (/v1/chat/completio
 Each <model> is name=model or a model string, named after its last path segment
 (onnx:./models/iris is "iris", openai:gpt-4o-mini is "gpt-4o-mini"). SIGTERM or Ctrl-C drains:
 readiness turns 503, requests in flight finish, the models are disposed, then it exits.
+An onnx: model (a model string, or a --config entry whose "model" is one) runs its onnxruntime
+sessions in worker threads, so a long run never holds up other requests; -o worker=false (or
+"options": {"worker": false} in the config) runs them on the main thread.
 
 Options:
   -p, --port <port>         default: PORT, else 8080 (0 picks a free port)
@@ -76,8 +79,10 @@ export async function serve(argv: string[]): Promise<void> {
 
   const models: Record<string, Model> = {};
   try {
-    for (const { name, spec } of specs) models[name] = await openSpec(spec, { task, options });
-    for (const name of configured) models[name] = await openConfig(config.models![name], { task });
+    for (const { name, spec } of specs)
+      models[name] = await openSpec(spec, { task, options, workerByDefault: true });
+    for (const name of configured)
+      models[name] = await openConfig(config.models![name], { task, workerByDefault: true });
   } catch (error) {
     await Promise.allSettled(Object.values(models).map((model) => model.dispose()));
     throw error;
