@@ -4,11 +4,11 @@ import {
   type LabelScore,
   ModelLoadError,
 } from '@mlkit/core';
-import { MicroBatcher } from '../batcher.ts';
 import { resolveLabels } from '../labels.ts';
 import { describeValue } from '../session.ts';
 import { floatSlice } from '../tensors.ts';
 import {
+  imageBatching,
   imageInputsOf,
   type PreparedImage,
   prepareImages,
@@ -50,26 +50,16 @@ export function imageClassificationTask({
       const classes = result.dims.at(-1)!;
       return group.map((_, i) => Float32Array.from(floatSlice(result, i * classes, classes)));
     });
-  const batcher =
-    options.batching === false || inputs.batchOfOne
-      ? undefined
-      : new MicroBatcher<PreparedImage, Float32Array>({
-          ...options.batching,
-          runBatch: (items) => runBatch(items),
-        });
+  const batching = imageBatching(inputs, options.batching, runBatch);
 
   return {
     task: imageClassification,
-    capabilities: {
-      streaming: false,
-      batching: true,
-      maxBatch: inputs.batchOfOne ? 1 : options.batching ? options.batching.maxBatch : undefined,
-    },
-    batches: () => batcher?.runs ?? 0,
+    capabilities: batching.capabilities,
+    batches: batching.batches,
     async run(input, { signal }) {
       const started = performance.now();
       const prepared = await prepareImages(input.image, images, config, signal);
-      const rows = batcher ? await batcher.add(prepared, signal) : await runBatch(prepared, signal);
+      const rows = await batching.run(prepared, signal);
       const predictions: LabelScore[][] = rows.map((row) =>
         topLabels(row, labels ?? Array.from(row, (_, i) => `LABEL_${i}`), input.topK),
       );

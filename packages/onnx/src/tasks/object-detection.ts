@@ -1,11 +1,11 @@
 import { type Detection, ModelLoadError, type ObjectDetectionTask, objectDetection } from '@mlkit/core';
-import { MicroBatcher } from '../batcher.ts';
 import { resolveLabels } from '../labels.ts';
 import type { OrtTensor } from '../ort.ts';
 import { describeValue, type ValueInfo } from '../session.ts';
 import { floatSlice } from '../tensors.ts';
 import { detrDetections } from '../vision/detr.ts';
 import {
+  imageBatching,
   imageInputsOf,
   type PreparedImage,
   prepareImages,
@@ -109,13 +109,7 @@ export function objectDetectionTask({
     runBySize(items, session, inputs, async (feeds, group) =>
       slices(await session.run(feeds, head.fetches, signal), group.length),
     );
-  const batcher =
-    options.batching === false || inputs.batchOfOne
-      ? undefined
-      : new MicroBatcher<PreparedImage, RawDetections>({
-          ...options.batching,
-          runBatch: (items) => runBatch(items),
-        });
+  const batching = imageBatching(inputs, options.batching, runBatch);
 
   function detections(raw: RawDetections, image: PreparedImage, threshold: number): Detection[] {
     if (raw.kind === 'detr') return detrDetections(raw, labels ?? [], threshold, image.original);
@@ -129,16 +123,12 @@ export function objectDetectionTask({
 
   return {
     task: objectDetection,
-    capabilities: {
-      streaming: false,
-      batching: true,
-      maxBatch: inputs.batchOfOne ? 1 : options.batching ? options.batching.maxBatch : undefined,
-    },
-    batches: () => batcher?.runs ?? 0,
+    capabilities: batching.capabilities,
+    batches: batching.batches,
     async run(input, { signal }) {
       const started = performance.now();
       const prepared = await prepareImages(input.image, images, config, signal);
-      const raw = batcher ? await batcher.add(prepared, signal) : await runBatch(prepared, signal);
+      const raw = await batching.run(prepared, signal);
       return {
         detections: raw.map((each, i) => detections(each, prepared[i]!, input.threshold)),
         usage: { durationMs: performance.now() - started, device },

@@ -1,6 +1,8 @@
 import { abortErrorOf, type ImageSource, InvalidInputError, ModelLoadError } from '@mlkit/core';
+import { MicroBatcher } from '../batcher.ts';
 import type { ModelFolder } from '../folder.ts';
 import { type ImagePreprocessor, imagePreprocessor } from '../media/preprocess-image.ts';
+import type { ResolvedOptions } from '../options.ts';
 import type { OrtTensor } from '../ort.ts';
 import type { RuntimeImages } from '../runtime.ts';
 import { describeValue, requireFeedableInputs, type Session, type ValueInfo } from '../session.ts';
@@ -150,4 +152,29 @@ export async function runBySize<O>(
     });
   }
   return out;
+}
+
+/**
+ * The vision tasks' micro-batching: images of concurrent calls share runs, unless batching is off or
+ * the model's batch is fixed at 1. `run` gives each prepared image its output, in order.
+ */
+export function imageBatching<O>(
+  inputs: ImageInputs,
+  batching: ResolvedOptions['batching'],
+  runBatch: (items: PreparedImage[], signal?: AbortSignal) => Promise<O[]>,
+) {
+  const batcher =
+    batching === false || inputs.batchOfOne
+      ? undefined
+      : new MicroBatcher<PreparedImage, O>({ ...batching, runBatch: (items) => runBatch(items) });
+  return {
+    capabilities: {
+      streaming: false,
+      batching: true,
+      maxBatch: inputs.batchOfOne ? 1 : batching ? batching.maxBatch : undefined,
+    },
+    batches: () => batcher?.runs ?? 0,
+    run: (prepared: PreparedImage[], signal: AbortSignal | undefined): Promise<O[]> =>
+      batcher ? batcher.add(prepared, signal) : runBatch(prepared, signal),
+  };
 }
