@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Ort, OrtSession, OrtSessionOptions, OrtTensor, OrtValueMetadata } from '../ort.ts';
@@ -113,6 +114,31 @@ class WorkerSession implements OrtSession {
 }
 
 /**
+ * The options a session in a worker opens with: `options`, plus two defaults that leave the main thread
+ * a core, since the point of the worker is that the event loop keeps turning while a run computes.
+ * onnxruntime's own default takes every core (one intra-op thread per physical core, spinning between
+ * parallel sections), which on a machine of few cores puts the main thread behind the run again.
+ * - intra-op threads: `availableParallelism() - 1`, at least 1 (`threads` of loadModel sets them);
+ * - spinning (`session.intra_op.allow_spinning`): off, so that idle intra-op threads sleep rather than
+ *   hold cores between runs and between a run's parallel sections; an `extra` entry of the options wins.
+ */
+export function workerSessionOptions(
+  options: OrtSessionOptions,
+  cores: number = availableParallelism(),
+): OrtSessionOptions {
+  const extra = (options.extra ?? {}) as { session?: Record<string, unknown> };
+  const session = (extra.session ?? {}) as { intra_op?: Record<string, unknown> };
+  return {
+    ...options,
+    intraOpNumThreads: options.intraOpNumThreads ?? Math.max(1, cores - 1),
+    extra: {
+      ...extra,
+      session: { ...session, intra_op: { allow_spinning: '0', ...session.intra_op } },
+    },
+  };
+}
+
+/**
  * Start a session worker and create the session in it. Rejects with onnxruntime's own message when the
  * model cannot load (createSession makes that a ModelLoadError), and the worker is gone then.
  */
@@ -125,7 +151,7 @@ export async function openWorkerSession(
   const worker = new Worker(workerUrl, { workerData: { ortUrl } });
   const session = new WorkerSession(ort, worker);
   try {
-    await session.create(model, options);
+    await session.create(model, workerSessionOptions(options));
   } catch (error) {
     await worker.terminate();
     throw error;
