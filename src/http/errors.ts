@@ -1,4 +1,3 @@
-import { isNetworkError as isKyNetworkError } from 'ky';
 import * as z from 'zod/mini';
 import { abortErrorOf } from '../abort.ts';
 import {
@@ -174,7 +173,7 @@ function describe(error: unknown): string {
 }
 
 function isNetworkFailure(error: unknown): boolean {
-  if (isKyNetworkError(error) || error instanceof TypeError) return true; // fetch rejects with TypeError
+  if (error instanceof TypeError) return true; // fetch rejects with TypeError
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === 'string' && /^(E[A-Z]+|UND_ERR)/.test(code); // custom fetch implementations
 }
@@ -193,10 +192,8 @@ export function toTransportError(
   if (signal.aborted) return abortErrorOf(signal);
   if (isMlkitError(error)) return error;
   if (!isNetworkFailure(error)) return error;
-  // ky's NetworkError holds the Request (and its auth header): keep only what it wraps.
-  const cause = isKyNetworkError(error) ? error.cause : error;
-  const message = `Network error talking to ${provider} while ${context}: ${describe(cause)}`;
-  const typed = new NetworkError(message, { provider, cause });
+  const message = `Network error talking to ${provider} while ${context}: ${describe(error)}`;
+  const typed = new NetworkError(message, { provider, cause: error });
   // No response yet: a refused or reset connection here may be retried at once (retry.ts).
   return context === 'sending the request' ? markBeforeResponse(typed) : typed;
 }

@@ -1,4 +1,3 @@
-import ky from 'ky';
 import type * as z from 'zod/mini';
 import { InvalidInputError, isMlkitError, ResponseValidationError } from '../errors.ts';
 import type { ModelEvent } from '../model.ts';
@@ -54,8 +53,8 @@ function newIdempotencyKey(): string {
 }
 
 /**
- * The HTTP transport every remote provider uses: ky for requests (its own retries and 10 s
- * timeout off), p-retry for the one retry policy, typed errors, SSE streams and events.
+ * The HTTP transport every remote provider uses: the platform's (or the caller's) fetch, p-retry for
+ * the one retry policy, attempt timers, typed errors, SSE streams and events.
  *
  * @example
  * const http = createTransport({ provider: 'openai', baseURL: 'https://api.openai.com/v1', apiKeyEnvVar: 'OPENAI_API_KEY' });
@@ -82,8 +81,6 @@ export function createTransport(options: TransportOptions): Transport {
     ...Object.fromEntries(Object.entries(options.retry ?? {}).filter(([, value]) => value !== undefined)),
     maxRetries: options.maxRetries ?? defaultRetryPolicy.maxRetries,
   };
-  // One retry engine per layer: ky neither retries nor times out (its 10 s default is too short for inference).
-  const api = ky.create({ retry: 0, timeout: false, throwHttpErrors: false });
   const modelId = options.modelId ?? provider;
 
   /** A byte limit from the options, checked before any request. */
@@ -188,28 +185,12 @@ export function createTransport(options: TransportOptions): Transport {
     });
     const started = performance.now();
     const fetch = options.fetch ?? globalThis.fetch;
-    const response = await api(call.url, {
+    // The string body serialised once in begin() and the attempt's own signal (its timers and the caller's).
+    const response = await fetch(call.url, {
       method: call.method,
       headers: call.headers,
       body: call.body,
-      // No signal for ky: the fetch below takes the attempt's signal itself, and a signal given to ky
-      // costs an AbortSignal.any (ky's own) and a link from ky's Request on every attempt.
-      // ky hands fetch a Request; we hand on its URL and headers with the string body and OUR signal.
-      // The `undici` package's fetch (custom Agents, longer body timeouts) rejects a Request made by
-      // Node's own undici, and re-sending a Request's body pipes it through extra web streams.
-      // Not `input.signal`: undici links a Request's signal to its source only through a WeakRef, so
-      // once ky's Request was garbage-collected a timeout no longer reached the body being read and
-      // the call hung (1 in ~50 stalled bodies under load; test/e2e/fault-injection.test.ts).
-      fetch: (input, init) =>
-        input instanceof Request
-          ? fetch(input.url, {
-              ...init,
-              method: input.method,
-              headers: input.headers,
-              body: call.body,
-              signal,
-            })
-          : fetch(input, { ...init, signal }),
+      signal,
     });
     const durationMs = performance.now() - started;
     call.emit({ type: 'response', modelId, requestId, attempt, status: response.status, durationMs });

@@ -3,19 +3,23 @@
  * joined. A module of its own that the model imports at its first call, so that an app that never
  * embeds does not load the request and response mappings.
  */
-import type { CallContext } from '../../define-model.ts';
+// Loaded with import(): this import (of what is loaded already) gives esbuild's code splitting one set of
+// importers for every module shared with the main entry, so a page loads those in one chunk (.size-limit.js).
+import '../../index.ts';
+import { type CallContext, defineModel } from '../../define-model.ts';
 import { ResponseValidationError } from '../../errors.ts';
 import type { Transport } from '../../http/types.ts';
+import type { Capabilities, Model, ModelEvent } from '../../model.ts';
 import {
   decodeEmbeddingsResponse,
   dimensionsOf,
   encodeEmbeddingsRequest,
 } from '../../protocols/openai/embeddings.ts';
 import { EmbeddingResponse } from '../../protocols/openai/schemas.ts';
-import type { EmbeddingTask } from '../../tasks/embedding.ts';
+import { type EmbeddingTask, embedding } from '../../tasks/embedding.ts';
 import type { OutputOf, ParsedInputOf } from '../../tasks/task.ts';
 import type { Usage } from '../../tasks/usage.ts';
-import { mapBounded } from './embeddings.ts';
+import { mapBounded } from '../map-bounded.ts';
 import { callOptions } from './request.ts';
 
 type Input = ParsedInputOf<EmbeddingTask>;
@@ -76,4 +80,20 @@ export async function embed(
     if (batch.totalTokens !== undefined) usage.totalTokens = (usage.totalTokens ?? 0) + batch.totalTokens;
   }
   return { embeddings: vectors, dimensions: dimensionsOf(vectors, provider), usage };
+}
+
+/** The embedding Model itself, made at the first call of `provider.embedding(...)` (embeddings.ts). */
+export function embeddingModel(
+  id: string,
+  onEvent: ((event: ModelEvent) => void) | undefined,
+  capabilities: Capabilities,
+  settings: EmbeddingCallSettings,
+): Model<EmbeddingTask> {
+  return defineModel({
+    id,
+    onEvent,
+    task: embedding,
+    capabilities,
+    run: (input, call) => embed(input, call, settings),
+  });
 }

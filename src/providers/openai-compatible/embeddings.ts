@@ -1,10 +1,9 @@
 /** Embeddings over POST embeddings: long text lists split into batches, sent a few at a time, order kept. */
-import { defineModel } from '../../define-model.ts';
+import { deferModel } from '../../defer-model.ts';
 import { InvalidInputError } from '../../errors.ts';
 import type { Transport } from '../../http/types.ts';
 import type { Model, ModelEvent } from '../../model.ts';
 import type { EmbeddingTask } from '../../tasks/embedding.ts';
-import { embedding } from '../../tasks/embedding.ts';
 
 /** Options of `provider.embedding(model, settings)`. */
 export interface EmbeddingSettings {
@@ -38,40 +37,6 @@ export function positiveInteger(name: string, value: number | undefined, fallbac
   return value;
 }
 
-/** Run `work` on every item with at most `concurrency` at once; results in item order; the first failure stops the rest. */
-export async function mapBounded<T, R>(
-  items: readonly T[],
-  concurrency: number,
-  signal: AbortSignal,
-  work: (item: T, signal: AbortSignal) => Promise<R>,
-): Promise<R[]> {
-  if (items.length === 1) return [await work(items[0]!, signal)];
-  const stop = new AbortController();
-  const linked = AbortSignal.any([signal, stop.signal]);
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length && !linked.aborted) {
-      const index = next++;
-      try {
-        results[index] = await work(items[index]!, linked);
-      } catch (error) {
-        stop.abort(error);
-        throw error;
-      }
-    }
-  };
-  const workers = Array.from({ length: Math.min(concurrency, items.length) }, worker);
-  // allSettled, not all: every request has ended (none left running) when the call settles.
-  const settled = await Promise.allSettled(workers);
-  const failed = settled.find((result) => result.status === 'rejected');
-  if (failed) throw stop.signal.aborted ? stop.signal.reason : (failed as PromiseRejectedResult).reason;
-  return results;
-}
-
-// The request and response mappings load with the first call, not with every app that makes a provider.
-const loadCalls = () => import('./embeddings-calls.ts');
-
 /** Build the embedding Model for one served model. */
 export function createEmbeddingModel(
   id: string,
@@ -93,22 +58,16 @@ export function createEmbeddingModel(
   }
 
   const callSettings = { modelName, provider, transport, maxBatchSize, concurrency, encodingFormat };
-
-  return defineModel({
-    id,
-    onEvent: context.onEvent,
-    task: embedding,
-    capabilities: {
-      streaming: false,
-      batching: true,
-      maxBatch: maxBatchSize,
-      local: false,
-      tokenInput: true,
-    },
-
-    async run(input, call) {
-      const { embed } = await loadCalls();
-      return embed(input, call, callSettings);
-    },
-  });
+  const capabilities = {
+    streaming: false,
+    batching: true,
+    maxBatch: maxBatchSize,
+    local: false,
+    tokenInput: true,
+  };
+  // The task's schemas, the requests and the answers' mappings load with the first call, not with
+  // every app that makes a provider (embeddings-calls.ts).
+  return deferModel({ id, task: 'embedding', capabilities, streams: false }, async () =>
+    (await import('./embeddings-calls.ts')).embeddingModel(id, context.onEvent, capabilities, callSettings),
+  );
 }

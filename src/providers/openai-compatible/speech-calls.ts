@@ -3,11 +3,15 @@
  * the model imports at its first call, so that an app that never speaks does not load the audio
  * mappings (and their WAV code).
  */
-import type { CallContext } from '../../define-model.ts';
+// Loaded with import(): this import (of what is loaded already) gives esbuild's code splitting one set of
+// importers for every module shared with the main entry, so a page loads those in one chunk (.size-limit.js).
+import '../../index.ts';
+import { type CallContext, defineModel } from '../../define-model.ts';
 import type { Transport } from '../../http/types.ts';
+import type { Capabilities, Model, ModelEvent } from '../../model.ts';
 import { speech } from '../../protocols/openai/audio.ts';
 import type { OutputOf, ParsedInputOf } from '../../tasks/task.ts';
-import type { TextToSpeechTask } from '../../tasks/text-to-speech.ts';
+import { type TextToSpeechTask, textToSpeech } from '../../tasks/text-to-speech.ts';
 import { callOptions } from './request.ts';
 
 /** One text-to-speech model's settings and the provider's transport. */
@@ -36,4 +40,20 @@ export async function synthesize(
   });
   const contentType = response.headers.get('content-type') ?? 'application/octet-stream';
   return speech.decodeResponse({ audio: response.bytes, contentType }, wire);
+}
+
+/** The text-to-speech Model itself, made at the first call of `provider.speech(...)` (speech.ts). */
+export function speechModel(
+  id: string,
+  onEvent: ((event: ModelEvent) => void) | undefined,
+  capabilities: Capabilities,
+  settings: SpeechCallSettings,
+): Model<TextToSpeechTask> {
+  return defineModel({
+    id,
+    onEvent,
+    task: textToSpeech,
+    capabilities,
+    run: (input, call) => synthesize(input, call, settings),
+  });
 }

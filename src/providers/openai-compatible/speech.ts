@@ -1,9 +1,8 @@
 /** Text-to-speech over POST audio/speech: JSON in, the audio's bytes out. */
-import { defineModel } from '../../define-model.ts';
+import { deferModel } from '../../defer-model.ts';
 import type { Transport } from '../../http/types.ts';
 import type { Model, ModelEvent } from '../../model.ts';
 import type { TextToSpeechTask } from '../../tasks/text-to-speech.ts';
-import { textToSpeech } from '../../tasks/text-to-speech.ts';
 
 /** Options of `provider.speech(model, settings)`. */
 export interface SpeechSettings {
@@ -23,10 +22,7 @@ export interface SpeechContext {
   onEvent?: ((event: ModelEvent) => void) | undefined;
 }
 
-// The audio mappings load with the first call, not with every app that makes a provider.
-const loadCalls = () => import('./speech-calls.ts');
-
-/** Build the text-to-speech Model for one served model. */
+/** Build the text-to-speech Model for one served model; its code loads with its first call. */
 export function createSpeechModel(
   id: string,
   modelName: string,
@@ -40,15 +36,9 @@ export function createSpeechModel(
     defaultVoice: settings.voice,
     pcmSampleRate: settings.pcmSampleRate,
   };
-  return defineModel({
-    id,
-    onEvent: context.onEvent,
-    task: textToSpeech,
-    capabilities: { streaming: false, batching: false, local: false },
-
-    async run(input, call) {
-      const { synthesize } = await loadCalls();
-      return synthesize(input, call, callSettings);
-    },
-  });
+  const capabilities = { streaming: false, batching: false, local: false };
+  // The task's schemas and the audio mappings (and their WAV code) load with the first call (speech-calls.ts).
+  return deferModel({ id, task: 'text-to-speech', capabilities, streams: false }, async () =>
+    (await import('./speech-calls.ts')).speechModel(id, context.onEvent, capabilities, callSettings),
+  );
 }

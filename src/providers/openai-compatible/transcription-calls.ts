@@ -4,15 +4,19 @@
  * `transcript.text.*` events where the model can. A module of its own that the model imports at its
  * first call, so that an app that never transcribes does not load the audio mappings.
  */
-import type { CallContext } from '../../define-model.ts';
+// Loaded with import(): this import (of what is loaded already) gives esbuild's code splitting one set of
+// importers for every module shared with the main entry, so a page loads those in one chunk (.size-limit.js).
+import '../../index.ts';
+import { type CallContext, defineModel } from '../../define-model.ts';
 import type { Transport } from '../../http/types.ts';
+import type { Capabilities, Model, ModelEvent } from '../../model.ts';
 import {
   TranscriptionResponse,
   transcriptionForm,
   transcriptionStream,
   transcriptions,
 } from '../../protocols/openai/audio.ts';
-import type { SpeechToTextTask } from '../../tasks/speech-to-text.ts';
+import { type SpeechToTextTask, speechToText } from '../../tasks/speech-to-text.ts';
 import type { ChunkOf, OutputOf, ParsedInputOf } from '../../tasks/task.ts';
 import { callOptions } from './request.ts';
 
@@ -81,4 +85,36 @@ export async function* streamTranscription(
 ): AsyncIterable<ChunkOf<SpeechToTextTask>> {
   const { transport, provider } = settings;
   yield* transcriptionStream(transport.stream(await request(input, call, settings, true)), provider);
+}
+
+/** The speech-to-text Model itself, made at the first call of `provider.transcription(...)` (transcription.ts). */
+export function transcriptionModel(
+  id: string,
+  onEvent: ((event: ModelEvent) => void) | undefined,
+  capabilities: Capabilities,
+  settings: TranscriptionCallSettings,
+): Model<SpeechToTextTask> {
+  const run = (input: Input, call: CallContext) => transcribe(input, call, settings);
+  return defineModel({
+    id,
+    onEvent,
+    task: speechToText,
+    capabilities,
+    run,
+    async *stream(input, call) {
+      // Translations and timed segments (verbose_json) do not stream on OpenAI: one run, as chunks.
+      if (capabilities.streaming && !input.translate && !input.timestamps) {
+        yield* streamTranscription(input, call, settings);
+        return;
+      }
+      const output = await run(input, call);
+      if (output.text !== '') yield { type: 'text-delta', text: output.text };
+      for (const segment of output.segments ?? []) yield { type: 'segment', segment };
+      yield {
+        type: 'finish',
+        ...(output.language ? { language: output.language } : {}),
+        usage: output.usage,
+      };
+    },
+  });
 }

@@ -12,7 +12,8 @@ import type { Model } from '../../model.ts';
 import { classificationMapping, decodePredictions } from '../../protocols/predict/classification.ts';
 import { PredictResponse } from '../../protocols/predict/schemas.ts';
 import { type ClassificationTask, classification, Prediction } from '../../tasks/classification.ts';
-import { mapBounded, positiveInteger } from '../openai-compatible/embeddings.ts';
+import { mapBounded } from '../map-bounded.ts';
+import { positiveInteger } from '../openai-compatible/embeddings.ts';
 import { callOptions } from '../openai-compatible/request.ts';
 
 /** The items of one request: feature rows, or texts. */

@@ -25,8 +25,9 @@ import {
 import type { ImageSource } from '../../tasks/media.ts';
 import { type Detection, type ObjectDetectionTask, objectDetection } from '../../tasks/object-detection.ts';
 import type { Task } from '../../tasks/task.ts';
+import { mapBounded } from '../map-bounded.ts';
 import { readBlobs } from '../oip/media.ts';
-import { mapBounded, positiveInteger } from '../openai-compatible/embeddings.ts';
+import { positiveInteger } from '../openai-compatible/embeddings.ts';
 import { callOptions } from '../openai-compatible/request.ts';
 import { type PredictSettings, splitUrl } from './index.ts';
 
