@@ -1,102 +1,92 @@
 /**
  * Reads the few facts onnxruntime does not report from an ONNX model's protobuf: the class labels of an
- * ai.onnx.ml classifier node and the external data files of its initializers. A minimal reader of the
- * wire format (field numbers from onnx/onnx.proto3); weights are skipped by length, never decoded.
+ * ai.onnx.ml classifier node and the external data files of its initializers. The wire format is
+ * protobufjs's minimal Reader (field numbers from onnx/onnx.proto3); weights are skipped by length, never
+ * decoded. logits-to-keep.ts rewrites graphs with the same reader.
  */
+
+import protobuf, { type Long } from 'protobufjs/minimal.js';
+
+const { Reader } = protobuf;
 
 const decoder = new TextDecoder();
 
-/** One field of a message: its number and either a varint value or the bytes of a length-delimited one. */
-interface Field {
+/**
+ * One field of a message: its number, wire type, where it lies in the message (key included, so that a
+ * rewrite can copy it as it was) and either a varint value or the bytes of a length-delimited one.
+ */
+export interface Field {
   number: number;
+  wireType: number;
+  start: number;
+  end: number;
   varint?: bigint;
   bytes?: Uint8Array;
 }
 
-function* fields(message: Uint8Array): Generator<Field> {
-  let offset = 0;
-  const varint = (): bigint => {
-    let result = 0n;
-    let shift = 0n;
-    for (;;) {
-      if (offset >= message.length) throw new RangeError('truncated varint');
-      const byte = message[offset++]!;
-      result |= BigInt(byte & 0x7f) << shift;
-      if (byte < 0x80) return result;
-      shift += 7n;
-    }
-  };
-  while (offset < message.length) {
-    const key = Number(varint());
+/** A varint as protobufjs returns it (a Long where long.js loads, else a number) as an unsigned bigint. */
+function unsignedOf(value: Long | number): bigint {
+  if (typeof value === 'number') return BigInt(value);
+  return (BigInt(value.high >>> 0) << 32n) | BigInt(value.low >>> 0);
+}
+
+/** The fields of a message in wire order; length-delimited ones are views into `message`, never copies. */
+export function* fields(message: Uint8Array): Generator<Field> {
+  const reader = new Reader(message);
+  while (reader.pos < reader.len) {
+    const start = reader.pos;
+    const key = reader.uint32();
     const number = key >>> 3;
-    switch (key & 7) {
-      case 0:
-        yield { number, varint: varint() };
-        break;
-      case 1:
-        offset += 8;
-        break;
-      case 2: {
-        const length = Number(varint());
-        if (offset + length > message.length) throw new RangeError('truncated field');
-        yield { number, bytes: message.subarray(offset, offset + length) };
-        offset += length;
-        break;
-      }
-      case 5:
-        offset += 4;
-        break;
-      default:
-        throw new RangeError(`unsupported wire type ${key & 7}`);
+    const wireType = key & 7;
+    if (wireType === 0) {
+      const varint = unsignedOf(reader.uint64());
+      yield { number, wireType, start, end: reader.pos, varint };
+    } else if (wireType === 2) {
+      const bytes = reader.bytes();
+      yield { number, wireType, start, end: reader.pos, bytes };
+    } else {
+      reader.skipType(wireType, 0, number);
+      yield { number, wireType, start, end: reader.pos };
     }
   }
 }
 
-function* messagesOf(message: Uint8Array, number: number): Generator<Uint8Array> {
+export function* messagesOf(message: Uint8Array, number: number): Generator<Uint8Array> {
   for (const field of fields(message)) if (field.number === number && field.bytes) yield field.bytes;
 }
 
-function textOf(message: Uint8Array, number: number): string | undefined {
+export function textOf(message: Uint8Array, number: number): string | undefined {
   for (const bytes of messagesOf(message, number)) return decoder.decode(bytes);
   return undefined;
 }
 
 /** Repeated int64 values, packed or not. */
-function intsOf(message: Uint8Array, number: number): bigint[] {
+export function intsOf(message: Uint8Array, number: number): bigint[] {
   const out: bigint[] = [];
   for (const field of fields(message)) {
     if (field.number !== number) continue;
     if (field.varint !== undefined) out.push(BigInt.asIntN(64, field.varint));
     else if (field.bytes) {
-      for (const packed of fields(prefixPacked(field.bytes))) out.push(BigInt.asIntN(64, packed.varint!));
+      const packed = new Reader(field.bytes);
+      while (packed.pos < packed.len) out.push(BigInt.asIntN(64, unsignedOf(packed.uint64())));
     }
   }
   return out;
 }
 
-// Packed varints carry no keys; give each a key of field 1, wire type 0, so `fields` can read them.
-function prefixPacked(bytes: Uint8Array): Uint8Array {
-  const out: number[] = [];
-  for (let i = 0; i < bytes.length; i++) {
-    if (i === 0 || bytes[i - 1]! < 0x80) out.push(0x08);
-    out.push(bytes[i]!);
-  }
-  return Uint8Array.from(out);
-}
-
-const GRAPH = 7; // ModelProto.graph
-const NODE = 1; // GraphProto.node
-const INITIALIZER = 5; // GraphProto.initializer
-const NODE_OP_TYPE = 4;
+export const GRAPH = 7; // ModelProto.graph
+export const NODE = 1; // GraphProto.node
+export const INITIALIZER = 5; // GraphProto.initializer
+export const NODE_OP_TYPE = 4;
 const NODE_ATTRIBUTE = 5;
-const NODE_DOMAIN = 7;
+export const NODE_DOMAIN = 7;
 const ATTRIBUTE_NAME = 1;
 const ATTRIBUTE_INTS = 8;
 const ATTRIBUTE_STRINGS = 9;
 const TENSOR_EXTERNAL_DATA = 13;
-const TENSOR_DATA_LOCATION = 14;
+export const TENSOR_DATA_LOCATION = 14;
 
-function graphOf(model: Uint8Array): Uint8Array | undefined {
+export function graphOf(model: Uint8Array): Uint8Array | undefined {
   try {
     for (const graph of messagesOf(model, GRAPH)) return graph;
   } catch {
