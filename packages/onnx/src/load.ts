@@ -13,10 +13,17 @@ import {
 } from '@mlkit/core';
 import { findModelFile, type ModelFiles, type ModelFolder, readConfig, readNeededFiles } from './folder.ts';
 import { inferTask } from './infer-task.ts';
+import type { LogitsToKeep } from './logits-to-keep.ts';
 import { classifierLabels, externalDataFiles } from './onnx-graph.ts';
-import { type LoadOptions, resolveOptions } from './options.ts';
+import { type LoadOptions, type ResolvedOptions, resolveOptions } from './options.ts';
 import type { Runtime } from './runtime.ts';
-import { createSession, type OpenSession, type Session, type ValueInfo } from './session.ts';
+import {
+  type CreateSessionOptions,
+  createSession,
+  type OpenSession,
+  type Session,
+  type ValueInfo,
+} from './session.ts';
 import { type ModelSource, openSource } from './source.ts';
 import { classificationRunner } from './tasks/classification.ts';
 import type { LocalRunner, TaskContext, TaskRunner } from './tasks/context.ts';
@@ -45,6 +52,12 @@ export interface OnnxModelInfo {
   runs: number;
   /** Micro-batched runs so far (classification, embedding). */
   batches: number;
+  /**
+   * How prefills get the last position's logits only: the graph's own logits_to_keep input (`native`), one
+   * mlkit added to a decoder export that lacked it (`added`; `logitsToKeep: false` turns that off), or
+   * neither, so every position's logits are computed (`none`; always for models that are not decoders).
+   */
+  logitsToKeep: LogitsToKeep;
   /** What the continuous batcher holds now and the most it held; only on a model loaded with `continuousBatching`. */
   continuousBatching?: {
     /** Generations admitted to the batch and not yet left (decoding, or waiting for their prefill). */
@@ -135,8 +148,13 @@ export function createLoader(runtime: LoaderRuntime): LoadModel {
     checkAbort();
     const ort = await runtime.loadOrt();
     const choice = await runtime.chooseDevice(options.device);
-    const open = (bytesOrPath: string | Uint8Array, data: { path: string; data: Uint8Array }[]) =>
+    const open = (
+      bytesOrPath: string | Uint8Array,
+      data: { path: string; data: Uint8Array }[],
+      logitsToKeep?: CreateSessionOptions['logitsToKeep'],
+    ) =>
       createSession(ort, {
+        logitsToKeep,
         model: bytesOrPath,
         label: files.label,
         queue: runtime.concurrentRuns ? options.queue : true,
@@ -149,7 +167,12 @@ export function createLoader(runtime: LoaderRuntime): LoadModel {
           ...(data.length > 0 ? { externalData: data } : {}),
         },
       });
-    const session = await open(model, externalData);
+    const decoder = decoderSession(options, folder);
+    const session = await open(
+      model,
+      externalData,
+      decoder && { ...decoder, read: async () => (modelFile ? files.read(modelFile) : undefined) },
+    );
     /** Sessions a runner opened besides the main one (an encoder beside its decoder); released with it. */
     const moreSessions: Session[] = [];
     const openSession = async (name: string): Promise<Session> => {
@@ -224,6 +247,25 @@ export function createLoader(runtime: LoaderRuntime): LoadModel {
   };
 }
 
+/**
+ * Whether the main session may get a logits_to_keep input (session.ts): when it is loaded as text
+ * generation, or config.json names a causal LM; without a config's word, only a graph with a KV cache
+ * (a token classifier also has input_ids and 3-d logits). Never for another task, nor with the option off.
+ */
+function decoderSession(
+  options: ResolvedOptions,
+  folder: ModelFolder,
+): { kvCacheRequired: boolean } | undefined {
+  if (!options.logitsToKeep) return undefined;
+  if (options.task !== undefined)
+    return options.task === 'text-generation' ? { kvCacheRequired: false } : undefined;
+  const architectures = folder.config?.architectures;
+  const architecture =
+    Array.isArray(architectures) && typeof architectures[0] === 'string' ? architectures[0] : undefined;
+  if (architecture === undefined) return { kvCacheRequired: true };
+  return /(LMHeadModel|ForCausalLM)$/.test(architecture) ? { kvCacheRequired: false } : undefined;
+}
+
 async function readModel(files: ModelFiles, modelFile: string): Promise<Uint8Array> {
   const bytes = await files.read(modelFile);
   if (bytes) return bytes;
@@ -257,8 +299,8 @@ async function readExternalData(
 }
 
 /** The graph's inputs or outputs as the Model contract's `capabilities.signature` says them. */
-function signatureOf(values: Map<string, ValueInfo>): TensorSignature[] {
-  return [...values.values()].map(({ name, type, shape }) => {
+function signatureOf(values: Iterable<ValueInfo>): TensorSignature[] {
+  return [...values].map(({ name, type, shape }) => {
     const dtype = TensorDType.safeParse(type);
     return { name, ...(dtype.success && { dtype: dtype.data }), ...(shape && { shape }) };
   });
@@ -287,6 +329,10 @@ function buildModel(
   moreSessions: readonly Session[],
   info: { id: string; modelFile: string | undefined; device: string; deviceReason: string; loadMs: number },
 ): OnnxModel {
+  // The model file's own inputs: a logits_to_keep mlkit added is told by describe().logitsToKeep instead.
+  const inputs = [...session.inputs.values()].filter(
+    (value) => session.logitsToKeep !== 'added' || value.name !== 'logits_to_keep',
+  );
   const implementation: ModelImplementation<Task> = {
     id: info.id,
     task: runner.task,
@@ -294,7 +340,7 @@ function buildModel(
       ...runner.capabilities,
       local: true,
       device: info.device,
-      signature: { inputs: signatureOf(session.inputs), outputs: signatureOf(session.outputs) },
+      signature: { inputs: signatureOf(inputs), outputs: signatureOf(session.outputs.values()) },
     },
     run: runner.run,
     dispose: () =>
@@ -306,10 +352,11 @@ function buildModel(
     describe: (): OnnxModelInfo => ({
       ...info,
       task: runner.task.name as TaskName,
-      inputs: [...session.inputs.values()],
+      inputs,
       outputs: [...session.outputs.values()],
       runs: moreSessions.reduce((sum, each) => sum + each.runs, session.runs),
       batches: runner.batches?.() ?? 0,
+      logitsToKeep: session.logitsToKeep,
       ...continuousBatchingOf(runner),
     }),
   });

@@ -86,6 +86,12 @@ export const LoadOptions = z.strictObject({
       }),
     ])
     .default(false),
+  /**
+   * Text generation: give a decoder export without a `logits_to_keep` input one (in memory, before
+   * onnxruntime sees the graph), so a prefill computes the logits of its last position only. `false` opens
+   * the graph as it is. `describe().logitsToKeep` says which happened.
+   */
+  logitsToKeep: z.boolean().default(true),
   /** Run one call at a time per session (always on with onnxruntime-web, which cannot run a session twice at once). */
   queue: z.boolean().default(true),
   /**

@@ -1,4 +1,5 @@
 import { ModelLoadError, raceAbort } from '@mlkit/core';
+import { addLogitsToKeep, LOGITS_TO_KEEP_INPUTS, type LogitsToKeep } from './logits-to-keep.ts';
 import type { Ort, OrtSession, OrtSessionOptions, OrtTensor } from './ort.ts';
 import { RunQueue } from './queue.ts';
 
@@ -39,17 +40,21 @@ export class Session {
   readonly ort: Ort;
   readonly inputs: Map<string, ValueInfo>;
   readonly outputs: Map<string, ValueInfo>;
+  /** Whether the graph takes logits_to_keep itself, mlkit added it when opening the session, or neither. */
+  readonly logitsToKeep: LogitsToKeep;
   /** Runs started so far. */
   runs = 0;
   readonly #session: OrtSession;
   readonly #queue: RunQueue | undefined;
 
-  constructor(ort: Ort, session: OrtSession, queue: boolean) {
+  constructor(ort: Ort, session: OrtSession, queue: boolean, addedLogitsToKeep = false) {
     this.ort = ort;
     this.#session = session;
     this.inputs = infoOf(session.inputNames, session.inputMetadata);
     this.outputs = infoOf(session.outputNames, session.outputMetadata);
     this.#queue = queue ? new RunQueue(1) : undefined;
+    const native = LOGITS_TO_KEEP_INPUTS.some((name) => this.inputs.has(name));
+    this.logitsToKeep = addedLogitsToKeep ? 'added' : native ? 'native' : 'none';
   }
 
   get outputNames(): readonly string[] {
@@ -84,6 +89,12 @@ export interface CreateSessionOptions {
   failureHint?: string | undefined;
   /** Opens the session somewhere else than `ort.InferenceSession.create` does (a worker thread). */
   open?: OpenSession | undefined;
+  /**
+   * Give a text-generation decoder without a logits_to_keep input one (logits-to-keep.ts), so a prefill
+   * computes the lm_head for its last position only. `read` returns the bytes of a model given as a path
+   * (read only for this; a graph left alone still opens by path). Undefined: the graph is used as it is.
+   */
+  logitsToKeep?: { kvCacheRequired: boolean; read: () => Promise<Uint8Array | undefined> } | undefined;
 }
 
 /** Opens an onnxruntime session elsewhere (Node: in a worker thread), shaped as onnxruntime's own. */
@@ -125,11 +136,21 @@ export function requireFeedableInputs(
 
 /** Create a session; a file that is not an ONNX model is a ModelLoadError naming it. */
 export async function createSession(ort: Ort, options: CreateSessionOptions): Promise<Session> {
+  let model = options.model;
+  let added = false;
+  if (options.logitsToKeep) {
+    const bytes = typeof model === 'string' ? await options.logitsToKeep.read() : model;
+    const rewritten = bytes && addLogitsToKeep(bytes, options.logitsToKeep);
+    if (rewritten) {
+      model = rewritten;
+      added = true;
+    }
+  }
   let session: OrtSession;
   try {
     session = options.open
-      ? await options.open(ort, options.model, options.sessionOptions)
-      : await ort.InferenceSession.create(options.model, options.sessionOptions);
+      ? await options.open(ort, model, options.sessionOptions)
+      : await ort.InferenceSession.create(model, options.sessionOptions);
   } catch (error) {
     const message = readableOrtMessage(String((error as Error)?.message ?? error));
     const providers = options.sessionOptions.executionProviders?.map((p) =>
@@ -143,5 +164,5 @@ export async function createSession(ort: Ort, options: CreateSessionOptions): Pr
       cause: error,
     });
   }
-  return new Session(ort, session, options.queue);
+  return new Session(ort, session, options.queue, added);
 }

@@ -329,14 +329,15 @@ export class ContinuousBatcher {
 
   /**
    * The newcomers to prefill in one run, in arrival order: those of the first one's prompt length, and,
-   * where every position's logits come back, others too while the padding stays under a third of the run.
+   * where each row's last position's logits can come back (every position's, or a logits_to_keep mlkit
+   * added, fed to keep from the shortest prompt's last position on), others too while the padding stays
+   * under a third of the run. A graph's own logits_to_keep is only fed 1, as its export was tested with.
    */
   #prefillGroup(): Member[] {
     const newcomers = [...this.#admitted].filter((member) => member.prompt && !member.left);
     const first = newcomers[0];
     if (!first) return [];
-    const inputs = this.#options.session.inputs;
-    const mixed = !inputs.has('num_logits_to_keep') && !inputs.has('logits_to_keep');
+    const mixed = this.#options.session.logitsToKeep !== 'native';
     const group: Member[] = [];
     let longest = 0;
     let tokens = 0;
@@ -383,7 +384,9 @@ export class ContinuousBatcher {
       const empty = slot.type === 'float16' ? new Uint16Array(0) : new Float32Array(0);
       feeds[slot.input] = new ort.Tensor(slot.type, empty, [rows, slot.heads, 0, slot.headDim]);
     }
-    this.#scalars(feeds, false);
+    // With logits_to_keep, only the positions from the shortest prompt's last on come back (1 when all match).
+    const kept = session.logitsToKeep === 'none' ? columns : columns - Math.min(...lengths) + 1;
+    this.#scalars(feeds, false, kept);
     this.#stats.prefills++;
     let outputs: Record<string, OrtTensor>;
     try {
@@ -398,7 +401,7 @@ export class ContinuousBatcher {
       const length = lengths[row]!;
       member.length = length;
       member.prefilled = { kv, row, length };
-      member.resolve?.(this.#logitsRow(outputs.logits!, row, length - 1));
+      member.resolve?.(this.#logitsRow(outputs.logits!, row, length - 1 - (columns - kept)));
     });
   }
 
@@ -547,7 +550,7 @@ export class ContinuousBatcher {
     this.#leave(member);
   }
 
-  /** The logits of one row at `position` (default: its last), when every position's come back. */
+  /** The logits of one row at `position` among those that came back (default: its last). */
   #logitsRow(logits: OrtTensor, row: number, position?: number): Float32Array {
     const vocab = logits.dims[logits.dims.length - 1]!;
     const perRow = logits.data.length / vocab / logits.dims[0]!;
@@ -559,13 +562,14 @@ export class ContinuousBatcher {
     return ['logits', ...this.#options.slots.map((slot) => slot.output)];
   }
 
-  #scalars(feeds: Record<string, OrtTensor>, cached: boolean): void {
+  #scalars(feeds: Record<string, OrtTensor>, cached: boolean, kept = 1): void {
     const { session } = this.#options;
     const ort = session.ort;
     if (session.inputs.has('use_cache_branch'))
       feeds.use_cache_branch = new ort.Tensor('bool', new Uint8Array([cached ? 1 : 0]), [1]);
     for (const name of ['num_logits_to_keep', 'logits_to_keep']) {
-      if (session.inputs.has(name)) feeds[name] = new ort.Tensor('int64', new BigInt64Array([1n]), []);
+      if (session.inputs.has(name))
+        feeds[name] = new ort.Tensor('int64', new BigInt64Array([BigInt(kept)]), []);
     }
   }
 }
