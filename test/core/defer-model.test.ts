@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { deferModel } from '../../src/defer-model.ts';
 import { defineModel } from '../../src/define-model.ts';
 import { UnsupportedError } from '../../src/errors.ts';
-import { embedding } from '../../src/tasks/embedding.ts';
-import { textGeneration } from '../../src/tasks/text-generation.ts';
+import { type EmbeddingTask, embedding } from '../../src/tasks/embedding.ts';
+import { type TextGenerationTask, textGeneration } from '../../src/tasks/text-generation.ts';
 
 const capabilities = { streaming: false, batching: false, local: false };
 
@@ -18,14 +18,21 @@ function embedder() {
       run: async (input) => {
         counts.runs++;
         const n = 'texts' in input ? input.texts.length : input.tokens.length;
-        return { embeddings: Array.from({ length: n }, () => [1, 0]), dimensions: 2, usage: {} };
+        return {
+          embeddings: Array.from({ length: n }, () => new Float32Array([1, 0])),
+          dimensions: 2,
+          usage: {},
+        };
       },
       dispose: () => {
         counts.disposes++;
       },
     });
   };
-  return { counts, model: deferModel({ id: 'x:e', task: 'embedding', capabilities, streams: false }, load) };
+  return {
+    counts,
+    model: deferModel<EmbeddingTask>({ id: 'x:e', task: 'embedding', capabilities, streams: false }, load),
+  };
 }
 
 describe('deferModel', () => {
@@ -65,7 +72,10 @@ describe('deferModel', () => {
           yield { type: 'finish', finishReason: 'stop', usage: {} };
         },
       });
-    const model = deferModel({ id: 'x:g', task: 'text-generation', capabilities, streams: true }, load);
+    const model = deferModel<TextGenerationTask>(
+      { id: 'x:g', task: 'text-generation', capabilities, streams: true },
+      load,
+    );
     const chunks = [];
     for await (const chunk of model.stream({ prompt: 'x' })) chunks.push(chunk.type);
     expect(chunks).toEqual(['text-delta', 'text-delta', 'finish']);
@@ -86,10 +96,13 @@ describe('deferModel', () => {
 
   it("a failed load is the call's error, and the next call tries to load again", async () => {
     let loads = 0;
-    const model = deferModel({ id: 'x:f', task: 'embedding', capabilities, streams: false }, () => {
-      loads++;
-      return Promise.reject(new TypeError('Failed to fetch dynamically imported module'));
-    });
+    const model = deferModel<EmbeddingTask>(
+      { id: 'x:f', task: 'embedding', capabilities, streams: false },
+      () => {
+        loads++;
+        return Promise.reject(new TypeError('Failed to fetch dynamically imported module'));
+      },
+    );
     await expect(model.run({ texts: ['a'] })).rejects.toThrow(/dynamically imported/);
     await expect(model.run({ texts: ['a'] })).rejects.toThrow(/dynamically imported/);
     expect(loads).toBe(2);
