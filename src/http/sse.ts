@@ -1,7 +1,4 @@
 import { createParser } from 'eventsource-parser';
-// Loaded with import(): this import (of what is loaded already) gives esbuild's code splitting one set of
-// importers for every module shared with the main entry, so a page loads those in one chunk (.size-limit.js).
-import '../index.ts';
 import { responseTooLarge } from './errors.ts';
 import type { SseEvent } from './types.ts';
 

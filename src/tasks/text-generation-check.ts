@@ -5,9 +5,6 @@
  * silent pass. The text-generation task imports this module (and with it the JSON Schema validator)
  * only for a call that has something to check, so a plain chat call's bundle does not carry it.
  */
-// Loaded with import(): this import (of what is loaded already) gives esbuild's code splitting one set of
-// importers for every module shared with the main entry, so a page loads those in one chunk (.size-limit.js).
-import '../index.ts';
 import { InvalidOutputError } from '../errors.ts';
 import { checkAgainstSchema, type SchemaIssue } from './json-schema-check.ts';
 import type { ParsedInputOf } from './task.ts';

@@ -3,9 +3,6 @@
  * joined. A module of its own that the model imports at its first call, so that an app that never
  * embeds does not load the request and response mappings.
  */
-// Loaded with import(): this import (of what is loaded already) gives esbuild's code splitting one set of
-// importers for every module shared with the main entry, so a page loads those in one chunk (.size-limit.js).
-import '../../index.ts';
 import { type CallContext, defineModel } from '../../define-model.ts';
 import { ResponseValidationError } from '../../errors.ts';
 import type { Transport } from '../../http/types.ts';

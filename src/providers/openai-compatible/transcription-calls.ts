@@ -4,9 +4,6 @@
  * `transcript.text.*` events where the model can. A module of its own that the model imports at its
  * first call, so that an app that never transcribes does not load the audio mappings.
  */
-// Loaded with import(): this import (of what is loaded already) gives esbuild's code splitting one set of
-// importers for every module shared with the main entry, so a page loads those in one chunk (.size-limit.js).
-import '../../index.ts';
 import { type CallContext, defineModel } from '../../define-model.ts';
 import type { Transport } from '../../http/types.ts';
 import type { Capabilities, Model, ModelEvent } from '../../model.ts';
