@@ -119,10 +119,14 @@ describe('mlkit serve', () => {
         writeFileSync(file, JSON.stringify({ models }));
         return file;
       };
-      const mainThread = await threadsServing([`iris=${iris}`, '-o', 'worker=false']);
-      expect(await threadsServing([`iris=${iris}`])).toBeGreaterThan(mainThread);
-      expect(await threadsServing(['--config', config({ iris })])).toBeGreaterThan(mainThread);
-      const configOff = config({ iris: { model: iris, options: { worker: false } } });
+      // One intra-op thread on both sides (a worker session defaults to one fewer than the cores, an
+      // in-process one to all of them), so the worker thread itself is the difference.
+      const mainThread = await threadsServing([`iris=${iris}`, '-o', 'worker=false', '-o', 'threads=1']);
+      expect(await threadsServing([`iris=${iris}`, '-o', 'threads=1'])).toBeGreaterThan(mainThread);
+      expect(
+        await threadsServing(['--config', config({ iris: { model: iris, options: { threads: 1 } } })]),
+      ).toBeGreaterThan(mainThread);
+      const configOff = config({ iris: { model: iris, options: { worker: false, threads: 1 } } });
       expect(await threadsServing(['--config', configOff])).toBe(mainThread);
     },
     60_000,
