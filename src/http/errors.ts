@@ -10,7 +10,6 @@ import {
   NotFoundError,
   PermissionError,
   RateLimitError,
-  ResponseTooLargeError,
   ResponseValidationError,
   ServerError,
 } from '../errors.ts';
@@ -142,19 +141,6 @@ export async function errorFromResponse(response: Response, provider: string): P
 /** The first 64 KiB of an error body as text ('' when it cannot be read). */
 export async function readErrorBody(response: Response): Promise<string> {
   return (await readLimitedText(response, MAX_ERROR_BODY_BYTES).catch(() => ({ text: '' }))).text;
-}
-
-/** A body or stream event past its limit, naming the option that raises it. */
-export function responseTooLarge(
-  provider: string,
-  limitBytes: number,
-  option: 'maxResponseBytes' | 'maxEventBytes',
-): ResponseTooLargeError {
-  const what = option === 'maxResponseBytes' ? 'a response body' : 'a stream event';
-  return new ResponseTooLargeError(
-    `${provider} sent ${what} over ${limitBytes} bytes (${option}); the read was stopped. Raise ${option} if responses this large are expected`,
-    { provider, limitBytes },
-  );
 }
 
 /** The message chain of an error and its causes, e.g. `fetch failed: connect ECONNREFUSED 127.0.0.1:9`. */

@@ -1,5 +1,5 @@
 import { createParser } from 'eventsource-parser';
-import { responseTooLarge } from './errors.ts';
+import { responseTooLarge } from './too-large.ts';
 import type { SseEvent } from './types.ts';
 
 /** Default bound on one event's buffered data: far above any token delta, far below harm. */

@@ -8,11 +8,11 @@ import {
   parseErrorBody,
   parseJsonResponse,
   readErrorBody,
-  responseTooLarge,
   toTransportError,
 } from './errors.ts';
 import { defaultRetryPolicy, type RetryPolicy, withResponseHeaders, withRetry } from './retry.ts';
 import { attemptTimers } from './timeouts.ts';
+import { responseTooLarge } from './too-large.ts';
 import type {
   BytesResponse,
   RequestOptions,

@@ -288,14 +288,14 @@ type ParsedInput = ParsedInputOf<TextGenerationTask>;
 
 /**
  * Whether a call has anything to check: tools (and their calls' arguments) or a json answer, the same
- * test as text-generation-check.ts's own. Only then is that module loaded, with the JSON Schema
+ * test as text-generation-check.ts's own. Only then is that module (in lazy.ts) loaded, with the JSON Schema
  * validator, so that a plain chat call's browser bundle carries neither.
  */
 function hasChecks(input: ParsedInput): boolean {
   return (input.tools !== undefined && input.tools.length > 0) || input.responseFormat?.type === 'json';
 }
 
-const loadChecks = () => import('./text-generation-check.ts');
+const loadChecks = () => import('../lazy.ts');
 
 async function* checkedStream(
   input: ParsedInput,

@@ -65,9 +65,9 @@ export function createEmbeddingModel(
     local: false,
     tokenInput: true,
   };
-  // The task's schemas, the requests and the answers' mappings load with the first call, not with
-  // every app that makes a provider (embeddings-calls.ts).
+  // The requests and the answers' mappings load with the first call, not with every app that makes a
+  // provider (embeddings-calls.ts, through lazy.ts).
   return deferModel({ id, task: 'embedding', capabilities, streams: false }, async () =>
-    (await import('./embeddings-calls.ts')).embeddingModel(id, context.onEvent, capabilities, callSettings),
+    (await import('../../lazy.ts')).embeddingModel(id, context.onEvent, capabilities, callSettings),
   );
 }

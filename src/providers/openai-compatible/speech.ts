@@ -37,8 +37,8 @@ export function createSpeechModel(
     pcmSampleRate: settings.pcmSampleRate,
   };
   const capabilities = { streaming: false, batching: false, local: false };
-  // The task's schemas and the audio mappings (and their WAV code) load with the first call (speech-calls.ts).
+  // The audio mappings (and their WAV code) load with the first call (speech-calls.ts, through lazy.ts).
   return deferModel({ id, task: 'text-to-speech', capabilities, streams: false }, async () =>
-    (await import('./speech-calls.ts')).speechModel(id, context.onEvent, capabilities, callSettings),
+    (await import('../../lazy.ts')).speechModel(id, context.onEvent, capabilities, callSettings),
   );
 }

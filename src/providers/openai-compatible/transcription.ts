@@ -35,9 +35,9 @@ export function createTranscriptionModel(
   const { provider, transport } = context;
   const streaming = settings.streaming ?? /transcribe/i.test(modelName);
   const capabilities = { streaming, batching: false, local: false };
-  // The task's schemas and the audio mappings load with the first call (transcription-calls.ts).
+  // The audio mappings load with the first call (transcription-calls.ts, through lazy.ts).
   return deferModel({ id, task: 'speech-to-text', capabilities, streams: true }, async () =>
-    (await import('./transcription-calls.ts')).transcriptionModel(id, context.onEvent, capabilities, {
+    (await import('../../lazy.ts')).transcriptionModel(id, context.onEvent, capabilities, {
       modelName,
       provider,
       transport,
