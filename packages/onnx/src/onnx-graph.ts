@@ -147,3 +147,21 @@ export function externalDataFiles(model: Uint8Array): string[] {
   }
   return [...locations];
 }
+
+/** An external_data entry's key as protobuf writes it: StringStringEntryProto field 1, 8 bytes, `location`. */
+const LOCATION_KEY = Uint8Array.of(0x0a, 0x08, ...new TextEncoder().encode('location'));
+
+/**
+ * Whether any tensor of the model may keep its data in a file beside it: its bytes hold the key of an
+ * external_data entry. A byte search, not a parse, so that subgraphs (a merged decoder's If branches)
+ * count too; a false positive (weights that happen to hold those 10 bytes) only means the model is
+ * opened by path.
+ */
+export function mayUseExternalData(model: Uint8Array): boolean {
+  for (let at = model.indexOf(LOCATION_KEY[0]!); at !== -1; at = model.indexOf(LOCATION_KEY[0]!, at + 1)) {
+    let i = 1;
+    while (i < LOCATION_KEY.length && model[at + i] === LOCATION_KEY[i]) i++;
+    if (i === LOCATION_KEY.length) return true;
+  }
+  return false;
+}

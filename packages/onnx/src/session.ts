@@ -1,5 +1,6 @@
 import { ModelLoadError, raceAbort } from '@mlkit/core';
 import { addLogitsToKeep, LOGITS_TO_KEEP_INPUTS, type LogitsToKeep } from './logits-to-keep.ts';
+import { mayUseExternalData } from './onnx-graph.ts';
 import type { Ort, OrtSession, OrtSessionOptions, OrtTensor } from './ort.ts';
 import { RunQueue } from './queue.ts';
 
@@ -92,7 +93,8 @@ export interface CreateSessionOptions {
   /**
    * Give a text-generation decoder without a logits_to_keep input one (logits-to-keep.ts), so a prefill
    * computes the lm_head for its last position only. `read` returns the bytes of a model given as a path
-   * (read only for this; a graph left alone still opens by path). Undefined: the graph is used as it is.
+   * (read for this; a graph left alone then opens from them too, unless it keeps data in external files,
+   * which onnxruntime finds by path). Undefined: the graph is used as it is.
    */
   logitsToKeep?: { kvCacheRequired: boolean; read: () => Promise<Uint8Array | undefined> } | undefined;
 }
@@ -144,6 +146,10 @@ export async function createSession(ort: Ort, options: CreateSessionOptions): Pr
     if (rewritten) {
       model = rewritten;
       added = true;
+    } else if (bytes && typeof model === 'string' && !mayUseExternalData(bytes)) {
+      // Left alone: open it from the bytes already read rather than have onnxruntime read the file again.
+      // A model with external data still opens by path, where onnxruntime finds the files beside it.
+      model = bytes;
     }
   }
   let session: OrtSession;

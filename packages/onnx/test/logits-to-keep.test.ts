@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixturesDir } from '../../../test/fixtures/paths.ts';
 import { loadModel, type OnnxModel } from '../src/index.node.ts';
 import { addLogitsToKeep } from '../src/logits-to-keep.ts';
+import { createSession } from '../src/session.ts';
 import { recordSessions } from './ort-spy.ts';
 import { fixture, maxAbsDiff } from './support.ts';
 
@@ -171,6 +172,53 @@ describe('graphs left alone', () => {
       tensor.externalData = [{ key: 'location', value: 'model.onnx_data' }];
     });
     expect(addLogitsToKeep(bytes, decoder)).toBeUndefined();
+  });
+
+  it('opens a graph it leaves alone from the bytes it read, not by reading the file again', async () => {
+    const path = fixture('tiny-gpt-nocache', 'onnx', 'model.onnx');
+    const opened: (string | Uint8Array)[] = [];
+    const session = await createSession(ort as never, {
+      model: path,
+      label: 'tiny-gpt-nocache',
+      sessionOptions: {},
+      queue: true,
+      logitsToKeep: { ...decoder, read: async () => new Uint8Array(readFileSync(path)) },
+      open: async (runtime, model, options) => {
+        opened.push(model);
+        return runtime.InferenceSession.create(model as Uint8Array, options);
+      },
+    });
+    try {
+      expect(session.logitsToKeep).toBe('none');
+      expect(opened).toHaveLength(1);
+      expect(opened[0]).toBeInstanceOf(Uint8Array);
+      expect((opened[0] as Uint8Array).byteLength).toBe(readFileSync(path).byteLength);
+    } finally {
+      await session.release();
+    }
+  });
+
+  it('opens a graph with external data by path, where onnxruntime finds the files beside it', async () => {
+    const bytes = editedDecoder((model) => {
+      const tensor = model.graph!.initializer![0]!;
+      tensor.dataLocation = onnx.TensorProto.DataLocation.EXTERNAL;
+      tensor.externalData = [{ key: 'location', value: 'model.onnx_data' }];
+    });
+    const opened: (string | Uint8Array)[] = [];
+    await expect(
+      createSession(ort as never, {
+        model: '/nowhere/model.onnx',
+        label: 'external',
+        sessionOptions: {},
+        queue: true,
+        logitsToKeep: { ...decoder, read: async () => bytes },
+        open: async (_runtime, model) => {
+          opened.push(model);
+          throw new Error('not opened in this test');
+        },
+      }),
+    ).rejects.toThrow(/not opened in this test/);
+    expect(opened).toEqual(['/nowhere/model.onnx']);
   });
 
   it('leaves an lm_head whose output also feeds another node', () => {

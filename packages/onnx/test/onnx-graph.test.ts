@@ -1,7 +1,7 @@
 import onnxProto from 'onnx-proto';
 import { describe, expect, it } from 'vitest';
 import { buildIrisModel, buildSklearnIrisModel, trainIris } from '../../../test/fixtures/generate/iris.ts';
-import { classifierLabels, externalDataFiles } from '../src/onnx-graph.ts';
+import { classifierLabels, externalDataFiles, mayUseExternalData } from '../src/onnx-graph.ts';
 
 const { onnx } = onnxProto;
 
@@ -47,5 +47,26 @@ describe('reading an ONNX graph', () => {
 
   it('lists no external data for a model with its weights inside', () => {
     expect(externalDataFiles(buildIrisModel(trainIris()))).toEqual([]);
+  });
+
+  it('tells a model that may keep data in external files from one that keeps it inside', () => {
+    expect(mayUseExternalData(modelWithExternalData(['model.onnx_data']))).toBe(true);
+    expect(mayUseExternalData(buildIrisModel(trainIris()))).toBe(false);
+    // In a subgraph too (a merged decoder's If branch), which externalDataFiles does not read.
+    const tensor = onnx.TensorProto.create({
+      name: 'w',
+      dataLocation: onnx.TensorProto.DataLocation.EXTERNAL,
+      externalData: [{ key: 'location', value: 'decoder_model_merged.onnx_data' }],
+    });
+    const branch = onnx.GraphProto.create({ name: 'then', initializer: [tensor] });
+    const node = onnx.NodeProto.create({
+      opType: 'If',
+      attribute: [{ name: 'then_branch', type: onnx.AttributeProto.AttributeType.GRAPH, g: branch }],
+    });
+    const merged = onnx.ModelProto.encode(
+      onnx.ModelProto.create({ irVersion: 8, graph: { name: 'g', node: [node] } }),
+    ).finish();
+    expect(externalDataFiles(merged)).toEqual([]);
+    expect(mayUseExternalData(merged)).toBe(true);
   });
 });
