@@ -1,11 +1,14 @@
 /**
- * Adds a `logits_to_keep` input to a decoder export that lacks one (Optimum's fp32/fp16 exports), so that
+ * Adds a `logits_to_keep` input to a decoder export that lacks one (Optimum's fp32/fp16 exports and their
+ * int8 quantize_dynamic variants), so that
  * a prefill computes the lm_head for the last prompt position only instead of all of them: for a 512-token
  * prompt and a 32k vocabulary that is a third of the prefill's multiply-adds and a [1, 512, 32000] output
  * less. The input has transformers' meaning: keep the last k positions, 0 keeps all.
  *
  * The rewrite slices the lm_head's activation along the sequence axis (Neg, Reshape, Slice before the
- * MatMul) and gives the logits output a fresh sequence dimension; every other byte is copied as it was,
+ * MatMul; for a dynamically quantized head, before the MatMulInteger, on the activation already quantized
+ * with its scale over every position, so the kept rows are exactly the original's) and gives the logits
+ * output a fresh sequence dimension; every other byte is copied as it was,
  * weights included (they are never decoded). Isomorphic: it works on the bytes in Node and browsers.
  */
 
@@ -73,8 +76,9 @@ export interface AddLogitsToKeepOptions {
 
 /**
  * The model with a `logits_to_keep` input added, or undefined when it is left alone: it has the input
- * already; its logits do not come straight from a top-level MatMul / MatMulNBits with 3-d output
- * (merged decoders' If, quantized lm_heads whose activation scale slicing would change); it keeps weights
+ * already; its logits do not come from a top-level MatMul / MatMulNBits with 3-d output (through Identity),
+ * nor from a MatMulInteger through Cast and a Mul by a scale that holds no positions (merged decoders' If,
+ * or any other shape of quantized head, are left alone); it keeps weights
  * in external data; its opset is under 10; or it does not look like a decoder (input_ids, no
  * encoder_hidden_states, and a KV cache when `kvCacheRequired`).
  */
@@ -104,9 +108,13 @@ function rewrite(model: Uint8Array, options: AddLogitsToKeepOptions): Uint8Array
     return undefined;
 
   const initializers = new Set<string>();
+  /** Initializers with at most one dimension: broadcast against [batch, positions, vocab], they hold no positions. */
+  const small = new Set<string>();
   for (const tensor of bytesOf(INITIALIZER)) {
     if (intsOf(tensor, TENSOR_DATA_LOCATION).some((location) => location === 1n)) return undefined;
-    initializers.add(textOf(tensor, TENSOR_NAME) ?? '');
+    const name = textOf(tensor, TENSOR_NAME) ?? '';
+    initializers.add(name);
+    if (intsOf(tensor, TENSOR_DIMS).length <= 1) small.add(name);
   }
 
   const logitsOutput = graphFields.find(
@@ -129,27 +137,61 @@ function rewrite(model: Uint8Array, options: AddLogitsToKeepOptions): Uint8Array
       consumers.set(name, (consumers.get(name) ?? 0) + 1);
     }
   }
+  const inputsOf = (node: Field) => [...messagesOf(node.bytes!, NODE_INPUT)].map(decodeText);
+  const opOf = (node: Field) => {
+    const domain = textOf(node.bytes!, NODE_DOMAIN) ?? '';
+    return domain === '' || domain === 'ai.onnx'
+      ? textOf(node.bytes!, NODE_OP_TYPE)
+      : `${domain}.${textOf(node.bytes!, NODE_OP_TYPE)}`;
+  };
+  /**
+   * Whether a value holds no positions, so that it broadcasts the same against fewer of them: an
+   * initializer of rank 0 or 1, a DynamicQuantizeLinear's scale or zero point (scalars), or a Mul of two such.
+   */
+  const positionFree = (name: string, depth = 0): boolean => {
+    if (small.has(name)) return true;
+    const node = producers.get(name);
+    if (!node || depth > 2) return false;
+    const op = opOf(node);
+    if (op === 'DynamicQuantizeLinear')
+      return [...messagesOf(node.bytes!, NODE_OUTPUT)].map(decodeText).indexOf(name) > 0;
+    return op === 'Mul' && inputsOf(node).every((input) => positionFree(input, depth + 1));
+  };
   const outputNames = bytesOf(GRAPH_OUTPUT).map((value) => textOf(value, VALUE_NAME) ?? '');
-  // The lm_head: the MatMul behind logits, through Identity nodes (the repository's generator writes one).
-  // Everything on the way must feed only the next node, so that slicing changes nothing else.
+  // The lm_head: the MatMul behind logits, through Identity nodes (the repository's generator writes one),
+  // or, for onnxruntime's dynamic quantization, through Mul(Cast(MatMulInteger(...)), scale) with a scale
+  // that holds no positions. Everything on the way must feed only the next node, so that slicing changes
+  // nothing else.
   let name = 'logits';
   if (consumers.has(name)) return undefined;
   /** The values whose sequence axis the slice shortens: logits and those between it and the lm_head. */
   const shortened = new Set([name]);
   let node = producers.get(name);
-  while (node && textOf(node.bytes!, NODE_OP_TYPE) === 'Identity') {
-    name = textOf(node.bytes!, NODE_INPUT) ?? '';
+  for (;;) {
+    if (!node) return undefined;
+    const op = opOf(node);
+    const inputs = inputsOf(node);
+    let next: string | undefined;
+    if (op === 'Identity' || op === 'Cast') next = inputs[0];
+    else if (op === 'Mul' && inputs.length === 2) {
+      const free = inputs.map((input) => positionFree(input));
+      if (free[0] !== free[1]) next = free[0] ? inputs[1] : inputs[0];
+    }
+    if (next === undefined) break;
+    name = next;
     if (consumers.get(name) !== 1 || outputNames.includes(name)) return undefined;
     shortened.add(name);
     node = producers.get(name);
   }
-  if (!node) return undefined;
-  const op = textOf(node.bytes!, NODE_OP_TYPE);
-  const domain = textOf(node.bytes!, NODE_DOMAIN) ?? '';
+  const op = opOf(node);
+  const inputs = inputsOf(node);
+  // MatMulInteger slices its quantized activation, which keeps the scale computed over every position, so
+  // the kept rows are the original graph's exactly; its zero point must then hold no positions either.
   const matMul =
-    (op === 'MatMul' && (domain === '' || domain === 'ai.onnx')) ||
-    (op === 'MatMulNBits' && domain === 'com.microsoft');
-  const activation = textOf(node.bytes!, NODE_INPUT);
+    op === 'MatMul' ||
+    op === 'com.microsoft.MatMulNBits' ||
+    (op === 'MatMulInteger' && (inputs[2] === undefined || inputs[2] === '' || positionFree(inputs[2])));
+  const activation = inputs[0];
   if (!matMul || activation === undefined || initializers.has(activation)) return undefined;
   if ([...names].some((each) => each.startsWith(PREFIX))) return undefined;
   const lmHead = { field: node, activation };

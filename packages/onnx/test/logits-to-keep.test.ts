@@ -1,7 +1,8 @@
 // A decoder export without logits_to_keep gets one in memory (logits-to-keep.ts), so a prefill computes
 // the lm_head for the last position only: its logits equal the original graph's, generation is unchanged,
 // and every graph it cannot rewrite safely is left as it was.
-import { readFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TextGenerationTask } from '@mlkit/core';
 import onnxProto from 'onnx-proto';
@@ -150,14 +151,6 @@ describe('graphs left alone', () => {
     expect(addLogitsToKeep(bytes, decoder)).toBeUndefined();
   });
 
-  it('leaves a quantized lm_head (MatMulInteger): slicing would change its activation scale', () => {
-    const bytes = editedDecoder((model) => {
-      const identity = producer(model, 'logits');
-      producer(model, identity.input![0]!).opType = 'MatMulInteger';
-    });
-    expect(addLogitsToKeep(bytes, decoder)).toBeUndefined();
-  });
-
   it('leaves a model of opset 9, whose Slice takes no starts input', () => {
     const bytes = editedDecoder((model) => {
       for (const opset of model.opsetImport!) if (!opset.domain) opset.version = 9;
@@ -260,6 +253,141 @@ describe('graphs left alone', () => {
       expect(model.describe().logitsToKeep).toBe('none');
     } finally {
       await model.dispose();
+    }
+  });
+});
+
+/**
+ * tiny-gpt with its lm_head quantized as onnxruntime's quantize_dynamic writes it: DynamicQuantizeLinear on
+ * the activation, MatMulInteger with int8 weights, Cast, and a Mul by the product of the two scales.
+ * `scaleDims` / `zeroPointDims` give the weight scale or the activation's zero point a shape (an
+ * initializer of that rank) instead of the scalars onnxruntime writes.
+ */
+function quantizedDecoder(options: { scaleDims?: number[]; zeroPointDims?: number[] } = {}): Uint8Array {
+  return editedDecoder((model) => {
+    const graph = model.graph!;
+    const identity = producer(model, 'logits');
+    const matMul = producer(model, identity.input![0]!);
+    const [activation, weightName] = matMul.input as [string, string];
+    const weight = graph.initializer!.find((tensor) => tensor.name === weightName)!;
+    const raw = weight.rawData!;
+    const values = new Float32Array(raw.slice().buffer);
+    const scale = values.reduce((max, value) => Math.max(max, Math.abs(value)), 0) / 127;
+    const quantized = Int8Array.from(values, (value) => Math.round(value / scale));
+    const { FLOAT, INT8, UINT8 } = onnx.TensorProto.DataType;
+    graph.initializer!.push(
+      onnx.TensorProto.create({
+        name: 'q/w',
+        dataType: INT8,
+        dims: weight.dims,
+        rawData: new Uint8Array(quantized.buffer),
+      }),
+      onnx.TensorProto.create({
+        name: 'q/w_scale',
+        dataType: FLOAT,
+        dims: options.scaleDims ?? [],
+        floatData: [scale],
+      }),
+      onnx.TensorProto.create({ name: 'q/w_zero', dataType: INT8, dims: [], rawData: Uint8Array.of(0) }),
+    );
+    let activationZero = 'q/x_zero';
+    if (options.zeroPointDims) {
+      activationZero = 'q/x_zero_given';
+      graph.initializer!.push(
+        onnx.TensorProto.create({
+          name: activationZero,
+          dataType: UINT8,
+          dims: options.zeroPointDims,
+          rawData: Uint8Array.of(128),
+        }),
+      );
+    }
+    const node = (opType: string, input: string[], output: string[], attribute: object[] = []) =>
+      onnx.NodeProto.create({ opType, input, output, name: output[0], attribute });
+    graph.node!.splice(
+      graph.node!.indexOf(matMul),
+      1,
+      node('DynamicQuantizeLinear', [activation], ['q/x', 'q/x_scale', 'q/x_zero']),
+      node('MatMulInteger', ['q/x', 'q/w', activationZero, 'q/w_zero'], ['q/product']),
+      node(
+        'Cast',
+        ['q/product'],
+        ['q/product_float'],
+        [{ name: 'to', type: onnx.AttributeProto.AttributeType.INT, i: FLOAT }],
+      ),
+      node('Mul', ['q/x_scale', 'q/w_scale'], ['q/scale']),
+      node('Mul', ['q/product_float', 'q/scale'], [matMul.output![0]!]),
+    );
+  });
+}
+
+describe("a dynamically quantized lm_head (onnxruntime's quantize_dynamic)", () => {
+  const ids = [5, 17, 42, 8, 99, 3, 250];
+
+  it("slices its quantized activation: the kept rows are the quantized graph's own, within 1e-5", async () => {
+    const bytes = quantizedDecoder();
+    const added = addLogitsToKeep(bytes, decoder);
+    expect(added).toBeInstanceOf(Uint8Array);
+    const original = await ort.InferenceSession.create(bytes);
+    const rewritten = await ort.InferenceSession.create(added!);
+    try {
+      const full = (await original.run(prefillFeeds(original, ids))).logits!;
+      const vocab = full.dims[2]!;
+      for (const [keep, rows] of [
+        [1n, 1],
+        [3n, 3],
+        [0n, ids.length],
+      ] as const) {
+        const kept = (
+          await rewritten.run({
+            ...prefillFeeds(rewritten, ids),
+            logits_to_keep: new ort.Tensor('int64', new BigInt64Array([keep]), []),
+          })
+        ).logits!;
+        expect(kept.dims).toEqual([1, rows, vocab]);
+        const tail = (full.data as Float32Array).subarray((ids.length - rows) * vocab);
+        expect(maxAbsDiff(kept.data as Float32Array, tail)).toBeLessThan(1e-5);
+      }
+      // The quantized head is not the float one: the comparison above would see a slice in the wrong place.
+      const float = await ort.InferenceSession.create(decoderFile());
+      const floatLogits = (await float.run(prefillFeeds(float, ids))).logits!;
+      await float.release();
+      expect(maxAbsDiff(floatLogits.data as Float32Array, full.data as Float32Array)).toBeGreaterThan(1e-5);
+    } finally {
+      await original.release();
+      await rewritten.release();
+    }
+  });
+
+  it('leaves it when the scale could hold positions (not a scalar or a vector)', () => {
+    expect(addLogitsToKeep(quantizedDecoder({ scaleDims: [1, 1] }), decoder)).toBeUndefined();
+  });
+
+  it("leaves it when the activation's zero point could hold positions (per-row)", () => {
+    expect(addLogitsToKeep(quantizedDecoder({ zeroPointDims: [1, 1] }), decoder)).toBeUndefined();
+  });
+
+  it('generates the same greedy text as the quantized graph left alone', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'mlkit-q8-head-'));
+    cpSync(fixture('tiny-gpt'), folder, { recursive: true });
+    writeFileSync(join(folder, 'onnx', 'model.onnx'), quantizedDecoder());
+    const added = (await loadModel(folder, { task: 'text-generation' })) as Generator;
+    const plain = (await loadModel(folder, { task: 'text-generation', logitsToKeep: false })) as Generator;
+    try {
+      expect(added.describe().logitsToKeep).toBe('added');
+      expect(plain.describe().logitsToKeep).toBe('none');
+      for (const prompt of ['the quick brown fox', 'a', 'tell me a long story about the sea and the ships']) {
+        const [a, b] = [
+          await added.run({ prompt, maxTokens: 12 }),
+          await plain.run({ prompt, maxTokens: 12 }),
+        ];
+        expect(a.usage.outputTokens).toBeGreaterThan(0);
+        expect(a.text).toBe(b.text);
+      }
+    } finally {
+      await added.dispose();
+      await plain.dispose();
+      rmSync(folder, { recursive: true, force: true });
     }
   });
 });
