@@ -47,6 +47,32 @@ function prefillFeeds(session: ort.InferenceSession, ids: number[]): Record<stri
   return feeds;
 }
 
+/**
+ * For each [logits_to_keep, rows]: the rewritten graph returns `rows` rows, equal (within 1e-5) to the last
+ * rows of the original graph's full logits. Returns those full logits.
+ */
+async function expectKeptRows(
+  original: ort.InferenceSession,
+  rewritten: ort.InferenceSession,
+  ids: number[],
+  cases: readonly (readonly [bigint, number])[],
+): Promise<ort.Tensor> {
+  const full = (await original.run(prefillFeeds(original, ids))).logits!;
+  const vocab = full.dims[2]!;
+  for (const [keep, rows] of cases) {
+    const kept = (
+      await rewritten.run({
+        ...prefillFeeds(rewritten, ids),
+        logits_to_keep: new ort.Tensor('int64', new BigInt64Array([keep]), []),
+      })
+    ).logits!;
+    expect(kept.dims).toEqual([1, rows, vocab]);
+    const tail = (full.data as Float32Array).subarray((ids.length - rows) * vocab);
+    expect(maxAbsDiff(kept.data as Float32Array, tail)).toBeLessThan(1e-5);
+  }
+  return full;
+}
+
 /** A copy of tiny-gpt's graph changed by `edit` (onnx-proto), to see which graphs are left alone. */
 function editedDecoder(edit: (model: InstanceType<typeof onnx.ModelProto>) => void): Uint8Array {
   const model = onnx.ModelProto.decode(decoderFile());
@@ -87,36 +113,14 @@ describe('the graph with logits_to_keep added', () => {
   });
 
   it('with logits_to_keep 1 returns the last row of the full logits, within 1e-5', async () => {
-    const full = (await original.run(prefillFeeds(original, ids))).logits!;
-    const kept = (
-      await rewritten.run({
-        ...prefillFeeds(rewritten, ids),
-        logits_to_keep: new ort.Tensor('int64', new BigInt64Array([1n]), []),
-      })
-    ).logits!;
-    const vocab = full.dims[2]!;
-    expect(kept.dims).toEqual([1, 1, vocab]);
-    const last = (full.data as Float32Array).subarray((ids.length - 1) * vocab);
-    expect(maxAbsDiff(kept.data as Float32Array, last)).toBeLessThan(1e-5);
+    await expectKeptRows(original, rewritten, ids, [[1n, 1]]);
   });
 
   it('with logits_to_keep 0 returns every row, and with 3 the last three', async () => {
-    const full = (await original.run(prefillFeeds(original, ids))).logits!;
-    const vocab = full.dims[2]!;
-    for (const [keep, rows] of [
+    await expectKeptRows(original, rewritten, ids, [
       [0n, ids.length],
       [3n, 3],
-    ] as const) {
-      const kept = (
-        await rewritten.run({
-          ...prefillFeeds(rewritten, ids),
-          logits_to_keep: new ort.Tensor('int64', new BigInt64Array([keep]), []),
-        })
-      ).logits!;
-      expect(kept.dims).toEqual([1, rows, vocab]);
-      const tail = (full.data as Float32Array).subarray((ids.length - rows) * vocab);
-      expect(maxAbsDiff(kept.data as Float32Array, tail)).toBeLessThan(1e-5);
-    }
+    ]);
   });
 
   it('returns the same KV cache (presents) as the original graph', async () => {
@@ -331,23 +335,11 @@ describe("a dynamically quantized lm_head (onnxruntime's quantize_dynamic)", () 
     const original = await ort.InferenceSession.create(bytes);
     const rewritten = await ort.InferenceSession.create(added!);
     try {
-      const full = (await original.run(prefillFeeds(original, ids))).logits!;
-      const vocab = full.dims[2]!;
-      for (const [keep, rows] of [
+      const full = await expectKeptRows(original, rewritten, ids, [
         [1n, 1],
         [3n, 3],
         [0n, ids.length],
-      ] as const) {
-        const kept = (
-          await rewritten.run({
-            ...prefillFeeds(rewritten, ids),
-            logits_to_keep: new ort.Tensor('int64', new BigInt64Array([keep]), []),
-          })
-        ).logits!;
-        expect(kept.dims).toEqual([1, rows, vocab]);
-        const tail = (full.data as Float32Array).subarray((ids.length - rows) * vocab);
-        expect(maxAbsDiff(kept.data as Float32Array, tail)).toBeLessThan(1e-5);
-      }
+      ]);
       // The quantized head is not the float one: the comparison above would see a slice in the wrong place.
       const float = await ort.InferenceSession.create(decoderFile());
       const floatLogits = (await float.run(prefillFeeds(float, ids))).logits!;
