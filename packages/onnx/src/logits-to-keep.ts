@@ -1,15 +1,15 @@
 /**
  * Adds a `logits_to_keep` input to a decoder export that lacks one (Optimum's fp32/fp16 exports and their
- * int8 quantize_dynamic variants), so that
- * a prefill computes the lm_head for the last prompt position only instead of all of them: for a 512-token
- * prompt and a 32k vocabulary that is a third of the prefill's multiply-adds and a [1, 512, 32000] output
- * less. The input has transformers' meaning: keep the last k positions, 0 keeps all.
+ * int8 quantize_dynamic variants), so that a prefill computes the lm_head for the last prompt position only
+ * instead of all of them: for a 512-token prompt and a 32k vocabulary that is a third of the prefill's
+ * multiply-adds and a [1, 512, 32000] output less. The input has transformers' meaning: keep the last k
+ * positions, 0 keeps all.
  *
  * The rewrite slices the lm_head's activation along the sequence axis (Neg, Reshape, Slice before the
  * MatMul; for a dynamically quantized head, before the MatMulInteger, on the activation already quantized
  * with its scale over every position, so the kept rows are exactly the original's) and gives the logits
- * output a fresh sequence dimension; every other byte is copied as it was,
- * weights included (they are never decoded). Isomorphic: it works on the bytes in Node and browsers.
+ * output a fresh sequence dimension; every other byte is copied as it was, weights included (they are
+ * never decoded). Isomorphic: it works on the bytes in Node and browsers.
  */
 
 import protobuf from 'protobufjs/minimal.js';
@@ -78,8 +78,8 @@ export interface AddLogitsToKeepOptions {
  * The model with a `logits_to_keep` input added, or undefined when it is left alone: it has the input
  * already; its logits do not come from a top-level MatMul / MatMulNBits with 3-d output (through Identity),
  * nor from a MatMulInteger through Cast and a Mul by a scale that holds no positions (merged decoders' If,
- * or any other shape of quantized head, are left alone); it keeps weights
- * in external data; its opset is under 10; or it does not look like a decoder (input_ids, no
+ * or any other shape of quantized head, are left alone); it keeps weights in external data; its opset is
+ * under 10; or it does not look like a decoder (input_ids, no
  * encoder_hidden_states, and a KV cache when `kvCacheRequired`).
  */
 export function addLogitsToKeep(model: Uint8Array, options: AddLogitsToKeepOptions): Uint8Array | undefined {
