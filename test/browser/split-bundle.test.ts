@@ -12,7 +12,7 @@ import { createServer } from '../../packages/server/src/index.ts';
 import { type Listening, listen } from '../../packages/server/src/node.ts';
 import { embeddingOf, fakeChatModel, fakeEmbeddingModel, replyOf } from '../../packages/server/test/fakes.ts';
 import { defineModel, textGeneration } from '../../src/index.ts';
-import { launchChromium, noChromium } from './support/chromium.ts';
+import { launchChromium, maxAbsDiff, noChromium } from './support/chromium.ts';
 import type { SplitApp } from './support/split-app.ts';
 
 const KEY = 'sk-split-bundle-key-123';
@@ -164,9 +164,9 @@ describe.skipIf(noChromium !== '')(`the code-split core bundle in headless Chrom
     const vectors = (await call('embed', texts)).value!;
     expect(vectors).toHaveLength(2);
     for (const [i, text] of texts.entries()) {
-      const expected = [...embeddingOf(text)];
+      const expected = embeddingOf(text);
       expect(vectors[i]).toHaveLength(expected.length);
-      expect(Math.max(...vectors[i]!.map((value, j) => Math.abs(value - expected[j]!)))).toBeLessThan(1e-6);
+      expect(maxAbsDiff(vectors[i]!, expected)).toBeLessThan(1e-6);
     }
     expect(fetched.filter((path) => path === lazyChunk())).toHaveLength(1);
   });
