@@ -62,6 +62,15 @@ export interface OrtSession {
   readonly inputMetadata?: readonly OrtValueMetadata[];
   readonly outputMetadata?: readonly OrtValueMetadata[];
   run(feeds: Record<string, OrtTensor>, fetches?: readonly string[]): Promise<Record<string, OrtTensor>>;
+  /**
+   * A session in a worker thread (mlkit's, not onnxruntime's): `run`, moving the buffers of the feeds named
+   * in `moved` to the worker instead of copying them; the caller never reads those tensors again.
+   */
+  runMoving?(
+    feeds: Record<string, OrtTensor>,
+    fetches: readonly string[] | undefined,
+    moved: readonly string[],
+  ): Promise<Record<string, OrtTensor>>;
   release(): Promise<void>;
 }
 

@@ -62,15 +62,24 @@ export class Session {
     return this.#session.outputNames;
   }
 
-  /** Run the model; waits for its turn when the session is queued. */
-  run(feeds: Record<string, OrtTensor>, fetches?: readonly string[], signal?: AbortSignal) {
+  /**
+   * Run the model; waits for its turn when the session is queued. `moved`: feeds the caller never reads
+   * again (a decode step's past), which a session in a worker moves there rather than copies.
+   */
+  run(
+    feeds: Record<string, OrtTensor>,
+    fetches?: readonly string[],
+    signal?: AbortSignal,
+    moved?: readonly string[],
+  ) {
     if (!this.#queue)
-      return signal ? raceAbort(this.#run(feeds, fetches), signal) : this.#run(feeds, fetches);
-    return this.#queue.run(() => this.#run(feeds, fetches), signal);
+      return signal ? raceAbort(this.#run(feeds, fetches, moved), signal) : this.#run(feeds, fetches, moved);
+    return this.#queue.run(() => this.#run(feeds, fetches, moved), signal);
   }
 
-  #run(feeds: Record<string, OrtTensor>, fetches: readonly string[] | undefined) {
+  #run(feeds: Record<string, OrtTensor>, fetches: readonly string[] | undefined, moved?: readonly string[]) {
     this.runs++;
+    if (moved?.length && this.#session.runMoving) return this.#session.runMoving(feeds, fetches, moved);
     return fetches ? this.#session.run(feeds, fetches) : this.#session.run(feeds);
   }
 

@@ -2,8 +2,11 @@
 // answers as it does in-process, abort and dispose work, and the main event loop keeps turning
 // while the worker runs. Responsiveness is measured in ticks of a setImmediate ticker, never in time.
 import { AbortError, ModelLoadError } from '@mlkit/core';
+import * as ortNode from 'onnxruntime-node';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type LoadOptions, loadModel } from '../src/index.node.ts';
+import type { Ort, OrtTensor } from '../src/ort.ts';
+import { openWorkerSession } from '../src/worker/worker-session.ts';
 import { fixture, maxAbsDiff } from './support.ts';
 
 const models: { dispose(): Promise<void> }[] = [];
@@ -65,6 +68,54 @@ describe('sessions in a worker thread', () => {
     expect(data[0]).toBeCloseTo(5.1);
   });
 
+  it('moves the feeds runMoving names to the worker (a decode step past) and copies the others, with the same outputs', async () => {
+    const ort = ortNode as unknown as Ort;
+    const session = await openWorkerSession(ort, fixture('tiny-gpt', 'onnx', 'model.onnx'), {});
+    try {
+      const pastNames = session.inputNames.filter((name) => name.startsWith('past_key_values'));
+      const int64 = (values: number[]) =>
+        new ort.Tensor('int64', BigInt64Array.from(values, BigInt), [1, values.length]);
+      const prefill: Record<string, OrtTensor> = {
+        input_ids: int64([5, 6, 7]),
+        attention_mask: int64([1, 1, 1]),
+        position_ids: int64([0, 1, 2]),
+      };
+      for (const name of pastNames)
+        prefill[name] = new ort.Tensor('float32', new Float32Array(0), [1, 2, 0, 16]);
+      const first = await session.run(prefill);
+      /** The next step's feeds, its past copied out of the prefill's presents. */
+      const step = (): Record<string, OrtTensor> => {
+        const feeds: Record<string, OrtTensor> = {
+          input_ids: int64([8]),
+          attention_mask: int64([1, 1, 1, 1]),
+          position_ids: int64([3]),
+        };
+        for (const name of pastNames) {
+          const present = first[name.replace('past_key_values', 'present')]!;
+          feeds[name] = new ort.Tensor(
+            'float32',
+            Float32Array.from(present.data as Float32Array),
+            present.dims,
+          );
+        }
+        return feeds;
+      };
+      const copied = step();
+      const expected = await session.run(copied);
+      const moving = step();
+      const got = await session.runMoving!(moving, undefined, pastNames);
+      expect(maxAbsDiff(got.logits!.data as Float32Array, expected.logits!.data as Float32Array)).toBe(0);
+      expect(got.logits!.dims).toEqual(expected.logits!.dims);
+      for (const name of pastNames) {
+        expect(copied[name]!.data.length).toBeGreaterThan(0); // run() copies
+        expect((moving[name]!.data as Float32Array).buffer.byteLength).toBe(0); // runMoving transferred it
+      }
+      expect(moving.input_ids!.data.length).toBe(1); // not named: copied
+    } finally {
+      await session.release();
+    }
+  });
+
   it('gives the same classification for iris as in-process', async () => {
     const { local, worker } = await both((o) =>
       loadModel(fixture('iris-classifier'), { ...o, task: 'classification' }),
@@ -93,7 +144,7 @@ describe('sessions in a worker thread', () => {
     const { local, worker } = await both((o) =>
       loadModel(fixture('tiny-gpt'), { ...o, task: 'text-generation' }),
     );
-    const input = { prompt: 'the cat sat on the', maxTokens: 12, temperature: 0 };
+    const input = { prompt: 'the cat sat on the', maxTokens: 40, temperature: 0 };
     const a = await local.run(input);
     const b = await worker.run(input);
     expect(b.text).toBe(a.text);

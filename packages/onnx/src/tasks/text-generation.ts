@@ -158,6 +158,7 @@ export function textGenerationTask({
     ? new ContinuousBatcher({ session, slots, label, ...options.continuousBatching })
     : undefined;
   const fetches = ['logits', ...slots.map((s) => s.output)];
+  const pastNames = slots.map((s) => s.input);
   const eosIds = new Set([...idsOf(generation.eos_token_id), ...idsOf(config.eos_token_id)]);
   const eosToken = tokenizer.idOf(tokenizer.specialTokens.eos_token);
   if (eosToken !== undefined) eosIds.add(eosToken);
@@ -459,7 +460,9 @@ export function textGenerationTask({
           useCache && previous
             ? stepFeeds(sequence[sequence.length - 1]!, sequence.length, previous)
             : fullFeeds(sequence);
-        const outputs = await session.run(feeds, fetches, signal);
+        // A cached step's past is read no more once fed: a session in a worker may move it there.
+        const pastMoved = previous && useCache ? pastNames : undefined;
+        const outputs = await session.run(feeds, fetches, signal, pastMoved);
         const logits = outputs.logits!;
         const vocab = logits.dims[logits.dims.length - 1]!;
         const rows = logits.data.length / vocab;

@@ -19,8 +19,9 @@ interface Pending {
 /**
  * An onnxruntime session that lives in a `node:worker_threads` Worker, shaped as onnxruntime's own
  * session: the main thread only posts feeds and receives outputs (transferred, not copied), so a long
- * run never blocks its event loop. Feeds are copied: a caller may still hold them (a tensor task's
- * input, a KV cache fed again).
+ * run never blocks its event loop. Feeds are copied, since a caller may still hold them (a tensor task's
+ * input), except those `runMoving` is told the caller is done with (a decode step's past KV cache):
+ * their buffers are transferred.
  */
 class WorkerSession implements OrtSession {
   inputNames: readonly string[] = [];
@@ -64,13 +65,16 @@ class WorkerSession implements OrtSession {
     if (this.#pending.size === 0) this.#worker.unref();
   }
 
-  #call(message: ToWorker extends infer M ? (M extends { id: number } ? Omit<M, 'id'> : never) : never) {
+  #call(
+    message: ToWorker extends infer M ? (M extends { id: number } ? Omit<M, 'id'> : never) : never,
+    transfer: ArrayBuffer[] = [],
+  ) {
     if (this.#gone) return Promise.reject(this.#gone);
     const id = this.#nextId++;
     return new Promise<FromWorker>((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });
       this.#worker.ref();
-      this.#worker.postMessage({ ...message, id });
+      this.#worker.postMessage({ ...message, id }, transfer);
     });
   }
 
@@ -83,16 +87,31 @@ class WorkerSession implements OrtSession {
     this.outputMetadata = created.outputMetadata;
   }
 
-  async run(
+  run(feeds: Record<string, OrtTensor>, fetches?: readonly string[]): Promise<Record<string, OrtTensor>> {
+    return this.runMoving(feeds, fetches, []);
+  }
+
+  async runMoving(
     feeds: Record<string, OrtTensor>,
-    fetches?: readonly string[],
+    fetches: readonly string[] | undefined,
+    moved: readonly string[],
   ): Promise<Record<string, OrtTensor>> {
     const wire: Record<string, WireTensor> = {};
+    const transfer = new Set<ArrayBuffer>();
     for (const name in feeds) {
       const { type, data, dims } = feeds[name]!;
       wire[name] = { type, data, dims: [...dims] };
+      // Only a buffer that is this tensor's alone: a view into a larger one may share it with others.
+      const { buffer, byteOffset, byteLength } = data as ArrayBufferView;
+      if (
+        moved.includes(name) &&
+        buffer instanceof ArrayBuffer &&
+        byteOffset === 0 &&
+        byteLength === buffer.byteLength
+      )
+        transfer.add(buffer);
     }
-    const ran = await this.#call({ type: 'run', feeds: wire, fetches });
+    const ran = await this.#call({ type: 'run', feeds: wire, fetches }, [...transfer]);
     const outputs: Record<string, OrtTensor> = {};
     if (ran.type !== 'ran') return outputs;
     for (const name in ran.outputs) {
