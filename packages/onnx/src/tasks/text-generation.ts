@@ -456,13 +456,12 @@ export function textGenerationTask({
       if (lane) {
         row = await lane.next(sequence, Math.min(contextLength, prompt.length + maxTokens), signal);
       } else {
-        const feeds =
-          useCache && previous
-            ? stepFeeds(sequence[sequence.length - 1]!, sequence.length, previous)
-            : fullFeeds(sequence);
+        const past = useCache ? previous : undefined;
+        const feeds = past
+          ? stepFeeds(sequence[sequence.length - 1]!, sequence.length, past)
+          : fullFeeds(sequence);
         // A cached step's past is read no more once fed: a session in a worker may move it there.
-        const pastMoved = previous && useCache ? pastNames : undefined;
-        const outputs = await session.run(feeds, fetches, signal, pastMoved);
+        const outputs = await session.run(feeds, fetches, signal, past && pastNames);
         const logits = outputs.logits!;
         const vocab = logits.dims[logits.dims.length - 1]!;
         const rows = logits.data.length / vocab;
