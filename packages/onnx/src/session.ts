@@ -3,6 +3,7 @@ import { addLogitsToKeep, LOGITS_TO_KEEP_INPUTS, type LogitsToKeep } from './log
 import { mayUseExternalData } from './onnx-graph.ts';
 import type { Ort, OrtSession, OrtSessionOptions, OrtTensor } from './ort.ts';
 import { RunQueue } from './queue.ts';
+import { discard } from './tensors.ts';
 
 /** What the model declares about one input or output. */
 export interface ValueInfo {
@@ -64,7 +65,8 @@ export class Session {
 
   /**
    * Run the model; waits for its turn when the session is queued. `moved`: feeds the caller never reads
-   * again (a decode step's past), which a session in a worker moves there rather than copies.
+   * again (a decode step's past), which a session in a worker moves there rather than copies, and one in
+   * this thread frees once the run is over.
    */
   run(
     feeds: Record<string, OrtTensor>,
@@ -80,7 +82,11 @@ export class Session {
   #run(feeds: Record<string, OrtTensor>, fetches: readonly string[] | undefined, moved?: readonly string[]) {
     this.runs++;
     if (moved?.length && this.#session.runMoving) return this.#session.runMoving(feeds, fetches, moved);
-    return fetches ? this.#session.run(feeds, fetches) : this.#session.run(feeds);
+    const ran = fetches ? this.#session.run(feeds, fetches) : this.#session.run(feeds);
+    if (!moved?.length) return ran;
+    return ran.finally(() => {
+      for (const name of moved) discard(feeds[name]);
+    });
   }
 
   release(): Promise<void> {

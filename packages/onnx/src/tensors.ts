@@ -25,6 +25,30 @@ export function fromOrtTensor(name: string, tensor: OrtTensor): Tensor {
   return { dtype, shape, data } as Tensor;
 }
 
+/** The buffer that a typed array covers whole, so has alone (a view into a larger one may share it). */
+export function soleBuffer(data: unknown): ArrayBuffer | undefined {
+  if (!ArrayBuffer.isView(data)) return undefined;
+  const { buffer, byteOffset, byteLength } = data;
+  return buffer instanceof ArrayBuffer &&
+    byteOffset === 0 &&
+    byteLength > 0 &&
+    byteLength === buffer.byteLength
+    ? buffer
+    : undefined;
+}
+
+/**
+ * Frees a CPU tensor's memory now rather than at some later garbage collection: detaches the buffer it has
+ * alone (`ArrayBuffer.prototype.transfer`, where the engine has it). The tensor must not be read again, nor
+ * be in a run still going. A decode step returns megabytes (logits, the KV cache); left to the collector
+ * they made V8 run a full mark-compact every few dozen tokens, and fresh memory each step.
+ */
+export function discard(tensor: OrtTensor | undefined): void {
+  if (!tensor || (tensor.location !== undefined && tensor.location !== 'cpu')) return;
+  const buffer = soleBuffer(tensor.data) as { transfer?: (length: number) => ArrayBuffer } | undefined;
+  buffer?.transfer?.(0);
+}
+
 /** float16 bits to a number (for logits of fp16 models). */
 export function halfToFloat(bits: number): number {
   const sign = bits & 0x8000 ? -1 : 1;

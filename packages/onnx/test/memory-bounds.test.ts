@@ -8,6 +8,7 @@ import { MicroBatcher } from '../src/batcher.ts';
 import { loadModel, type OnnxModel } from '../src/index.node.ts';
 import { RunQueue } from '../src/queue.ts';
 import { loadTokenizer } from '../src/tokenizer.ts';
+import { recordSessions } from './ort-spy.ts';
 import { fixture } from './support.ts';
 
 // Memory bounds in counts (issue 12 item 5): calls leave no onnxruntime tensor alive and no listener on
@@ -78,6 +79,42 @@ describe('memory bounds', () => {
     const after = await liveTensors();
     // 60 rounds feed and fetch well over 1,000 tensors (a generation's KV cache alone is several per step).
     expect(after - baseline).toBeLessThanOrEqual(0);
+  });
+
+  it("frees each decode step's logits and fed past KV cache once read, and the last step's cache at the end", async () => {
+    type Seen = Record<string, { dims: readonly number[]; data: unknown }>;
+    const fed: Seen[] = [];
+    const returned: Seen[] = [];
+    const { result: model } = await recordSessions(
+      () => loadModel(fixture('tiny-gpt'), { task: 'text-generation' }),
+      (record) => {
+        record.onRun = (feeds) => fed.push(feeds as Seen);
+        record.onOutputs = (outputs) => returned.push(outputs);
+      },
+    );
+    try {
+      const output = await model.run({ prompt: 'the cat', maxTokens: 12, temperature: 0 });
+      expect(output.usage.outputTokens).toBe(12);
+      expect(returned).toHaveLength(12); // a prefill and 11 cached steps
+      const bytes = (tensor: { data: unknown }) => (tensor.data as Float32Array).buffer.byteLength;
+      const names = (seen: Seen, prefix: string) =>
+        Object.keys(seen).filter((name) => name.startsWith(prefix));
+      for (const outputs of returned) {
+        expect(bytes(outputs.logits!)).toBe(0);
+        expect(names(outputs, 'present').length).toBeGreaterThan(0);
+        for (const name of names(outputs, 'present')) expect(bytes(outputs[name]!)).toBe(0);
+      }
+      // Each step after the prefill was fed the previous step's presents, and those are what was freed.
+      for (const [step, feeds] of fed.entries()) {
+        for (const name of names(feeds, 'past_key_values')) {
+          const present = returned[step - 1]?.[name.replace('past_key_values', 'present')];
+          if (step === 0) expect(feeds[name]!.dims[2]).toBe(0);
+          else expect(feeds[name]).toBe(present);
+        }
+      }
+    } finally {
+      await model.dispose();
+    }
   });
 
   it('leaves no abort listener on a signal shared by every call', async () => {

@@ -11,6 +11,8 @@ export interface SessionRecord {
   releases: number;
   /** Called with the feeds of every `session.run` that reaches onnxruntime; set it in `afterCreate`. */
   onRun?: (feeds: Record<string, { dims: readonly number[] }>) => void;
+  /** Called with the outputs of every such run once onnxruntime returns them; set it in `afterCreate`. */
+  onOutputs?: (outputs: Record<string, { dims: readonly number[]; data: unknown }>) => void;
 }
 
 interface RawSession {
@@ -60,7 +62,10 @@ export async function recordSessions<R>(
     session.run = (...runArgs: unknown[]) => {
       record.runs++;
       record.onRun?.(runArgs[0] as Record<string, { dims: readonly number[] }>);
-      return run(...runArgs);
+      return run(...runArgs).then((outputs) => {
+        record.onOutputs?.(outputs as Record<string, { dims: readonly number[]; data: unknown }>);
+        return outputs;
+      });
     };
     session.release = () => {
       record.releases++;

@@ -47,7 +47,7 @@ import {
 } from '../generation/tool-calls.ts';
 import type { OrtTensor } from '../ort.ts';
 import { describeValue, requireFeedableInputs } from '../session.ts';
-import { floatSlice } from '../tensors.ts';
+import { discard, floatSlice } from '../tensors.ts';
 import { loadTokenizer } from '../tokenizer.ts';
 import type { LocalRunner, TaskContext, TaskRunner } from './context.ts';
 
@@ -453,6 +453,7 @@ export function textGenerationTask({
     while (outputTokens < maxTokens && sequence.length < contextLength) {
       throwIfAborted(signal);
       let row: Float32Array;
+      let logits: OrtTensor | undefined;
       if (lane) {
         row = await lane.next(sequence, Math.min(contextLength, prompt.length + maxTokens), signal);
       } else {
@@ -462,7 +463,7 @@ export function textGenerationTask({
           : fullFeeds(sequence);
         // A cached step's past is read no more once fed: a session in a worker may move it there.
         const outputs = await session.run(feeds, fetches, signal, past && pastNames);
-        const logits = outputs.logits!;
+        logits = outputs.logits!;
         const vocab = logits.dims[logits.dims.length - 1]!;
         const rows = logits.data.length / vocab;
         row = floatSlice(logits, (rows - 1) * vocab, vocab);
@@ -476,6 +477,8 @@ export function textGenerationTask({
       } else {
         token = choose(row, matcher?.allowed(remaining));
       }
+      // The row is read: its step's logits are freed now (the past is once fed), not by a later collection.
+      discard(logits);
       outputTokens++;
       firstTokenAt ??= performance.now();
       if (eosIds.has(token)) {
@@ -521,6 +524,7 @@ export function textGenerationTask({
         break;
       }
     }
+    if (previous) for (const slot of slots) discard(previous[slot.output]);
     if (!incremental) {
       text = decode(sequence.slice(prompt.length));
     } else if (!stopped) {

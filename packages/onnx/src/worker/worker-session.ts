@@ -3,6 +3,7 @@ import { availableParallelism } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Ort, OrtSession, OrtSessionOptions, OrtTensor, OrtValueMetadata } from '../ort.ts';
+import { soleBuffer } from '../tensors.ts';
 import type { FromWorker, ToWorker, WireTensor } from './wire.ts';
 
 // The worker entry sits beside this file in the sources and in dist/ beside the chunk this file is bundled into.
@@ -101,15 +102,8 @@ class WorkerSession implements OrtSession {
     for (const name in feeds) {
       const { type, data, dims } = feeds[name]!;
       wire[name] = { type, data, dims: [...dims] };
-      // Only a buffer that is this tensor's alone: a view into a larger one may share it with others.
-      const { buffer, byteOffset, byteLength } = data as ArrayBufferView;
-      if (
-        moved.includes(name) &&
-        buffer instanceof ArrayBuffer &&
-        byteOffset === 0 &&
-        byteLength === buffer.byteLength
-      )
-        transfer.add(buffer);
+      const buffer = moved.includes(name) ? soleBuffer(data) : undefined;
+      if (buffer) transfer.add(buffer);
     }
     const ran = await this.#call({ type: 'run', feeds: wire, fetches }, [...transfer]);
     const outputs: Record<string, OrtTensor> = {};
