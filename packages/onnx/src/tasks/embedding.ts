@@ -2,7 +2,7 @@ import { type EmbeddingTask, embedding, InvalidInputError, ModelLoadError, type 
 import { MicroBatcher } from '../batcher.ts';
 import { normalizeInPlace, type Pooling, poolingFromConfig, poolRow } from '../pooling.ts';
 import { describeValue, requireFeedableInputs } from '../session.ts';
-import { floatSlice } from '../tensors.ts';
+import { discard, floatSlice } from '../tensors.ts';
 import { groupByLength, loadTokenizer, padBatch, textFeeds } from '../tokenizer.ts';
 import type { LocalRunner, TaskContext, TaskRunner } from './context.ts';
 
@@ -80,6 +80,8 @@ export function embeddingTask({
         };
       }
     }
+    // The vectors are copies: the batch's hidden states (megabytes) are freed now, not by a later collection.
+    discard(result);
   }
 
   async function runBatch(texts: string[], signal?: AbortSignal): Promise<Embedded[]> {
