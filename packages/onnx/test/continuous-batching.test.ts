@@ -215,6 +215,46 @@ describe('continuous batching of text generation', () => {
     }
   });
 
+  it("frees each decode step's past once fed, a regrouped batch's old past, and the last one once idle", async () => {
+    type Seen = Record<string, { dims: readonly number[]; data: unknown }>;
+    /** What each decode step (one new token per row) returned. */
+    const decodes: Seen[] = [];
+    let decoding = false;
+    const { result } = await recordSessions(
+      () => loadModel(fixture('tiny-gpt'), { task: 'text-generation', continuousBatching: {} }),
+      (record) => {
+        record.onRun = (feeds) => {
+          decoding = feeds.input_ids!.dims[1] === 1;
+        };
+        record.onOutputs = (outputs) => {
+          if (decoding) decodes.push(outputs);
+        };
+      },
+    );
+    const model = result as Generator;
+    try {
+      // Different lengths: rows leave at different steps, so the batch is regrouped on the way.
+      const inputs = [5, 9, 14].map((maxTokens) => ({
+        prompt: 'the cat',
+        maxTokens,
+        temperature: 0,
+        ...longer,
+      }));
+      const expected = await runAlone(inputs);
+      const outputs = await Promise.all(inputs.map((input) => model.run(input)));
+      expect(outputs.map(summary)).toEqual(expected);
+      expect(decodes.length).toBeGreaterThanOrEqual(13); // the longest's steps after its prefill
+      expect(Math.max(...decodes.map((outputs) => outputs['present.0.key']!.dims[0]!))).toBe(3);
+      for (const outputs of decodes) {
+        const presents = Object.entries(outputs).filter(([name]) => name.startsWith('present'));
+        expect(presents.length).toBeGreaterThan(0);
+        for (const [, tensor] of presents) expect((tensor.data as Float32Array).buffer.byteLength).toBe(0);
+      }
+    } finally {
+      await model.dispose();
+    }
+  });
+
   it('streams deliver deltas that add up to the text of a run', async () => {
     const inputs: TextGenerationInput[] = [
       { prompt: 'the cat', maxTokens: 12, temperature: 0, ...longer },

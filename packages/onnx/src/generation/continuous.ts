@@ -1,7 +1,7 @@
 import { abortErrorOf, InvalidInputError, ModelLoadError, OverloadedError } from '@mlkit/core';
 import type { OrtTensor } from '../ort.ts';
 import type { Session } from '../session.ts';
-import { floatSlice } from '../tensors.ts';
+import { discard, floatSlice } from '../tensors.ts';
 
 /** One `past_key_values.N.key|value` input and the `present.N.*` output that feeds it. */
 export interface KvSlot {
@@ -119,6 +119,7 @@ export class ContinuousBatcher {
   /** Rows of the batch in order; their KV is `#past` (rows × heads × columns × headDim). */
   #rows: Member[] = [];
   #past: Record<string, OrtTensor> | undefined;
+  readonly #pastNames: readonly string[];
   #columns = 0;
   #reserved = 0;
   #busy = false;
@@ -136,6 +137,7 @@ export class ContinuousBatcher {
       );
     }
     this.#options = options;
+    this.#pastNames = options.slots.map((slot) => slot.input);
   }
 
   stats(): ContinuousBatchingStats {
@@ -269,8 +271,14 @@ export class ContinuousBatcher {
   #dropIfIdle(): void {
     if (this.#busy || this.#admitted.size > 0) return;
     this.#rows = [];
+    this.#freePast();
     this.#past = undefined;
     this.#columns = 0;
+  }
+
+  /** Frees the batch's past now, not at a later collection: only when no run has it (between rounds). */
+  #freePast(): void {
+    for (const slot of this.#options.slots) discard(this.#past?.[slot.output]);
   }
 
   /** The batch's rows that still decode (a row that left stays until the next step drops it). */
@@ -433,9 +441,10 @@ export class ContinuousBatcher {
       attention_mask: new ort.Tensor('int64', mask, [batch, columns]),
       position_ids: new ort.Tensor('int64', positions, [batch, 1]),
     };
+    const past = this.#past;
     for (const slot of slots) {
       feeds[slot.input] =
-        this.#past?.[slot.output] ??
+        past?.[slot.output] ??
         new ort.Tensor(slot.type, slot.type === 'float16' ? new Uint16Array(0) : new Float32Array(0), [
           batch,
           slot.heads,
@@ -450,7 +459,8 @@ export class ContinuousBatcher {
     for (const row of rows) row.pending = undefined;
     let outputs: Record<string, OrtTensor>;
     try {
-      outputs = await session.run(feeds, this.#fetches());
+      // The past is read no more once fed: the next step's is this one's presents.
+      outputs = await session.run(feeds, this.#fetches(), undefined, past && this.#pastNames);
     } catch (error) {
       for (const row of rows) this.#fail(row, error);
       this.#rows = [];
@@ -540,6 +550,7 @@ export class ContinuousBatcher {
       row.skipped = 0;
       row.prefilled = undefined;
     }
+    this.#freePast(); // copied out, read no more
     this.#rows = rows;
     this.#past = rows.length > 0 ? past : undefined;
     this.#columns = columns;
