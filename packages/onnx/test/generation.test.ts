@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { IncrementalDecoder } from '../src/generation/detokenizer.ts';
+import { IncrementalDecoder, rememberingSingleTokens } from '../src/generation/detokenizer.ts';
 import { argmax, sample, seededRandom } from '../src/generation/sampling.ts';
 import { StopScanner } from '../src/generation/stop.ts';
 
@@ -117,5 +117,47 @@ describe('IncrementalDecoder', () => {
     const decoder = new IncrementalDecoder(decode);
     const text = [0, 1, 2, 3].map((id) => decoder.push(id)).join('') + decoder.flush();
     expect(text).toBe('Hello world!');
+  });
+});
+
+describe('rememberingSingleTokens', () => {
+  /** The SentencePiece-like decode above, counting the windows it decodes. */
+  function counted() {
+    const vocab = ['▁Hello', '▁wor', 'ld', '!', '▁again'];
+    const windows: number[][] = [];
+    const decode = (ids: number[]) => {
+      windows.push(ids);
+      return ids
+        .map((id) => vocab[id]!)
+        .join('')
+        .replace(/▁/g, ' ')
+        .replace(/^ /, '');
+    };
+    return { decode, windows };
+  }
+  const ids = [0, 1, 2, 3, 4, 1, 2, 3, 4, 1, 2, 3];
+
+  it('gives the incremental decoder the same text with about one window per token instead of two', () => {
+    const plain = counted();
+    const remembering = counted();
+    const run = (decode: (ids: number[]) => string) => {
+      const decoder = new IncrementalDecoder(decode);
+      return ids.map((id) => decoder.push(id)).join('') + decoder.flush();
+    };
+    const expected = run(plain.decode);
+    expect(run(rememberingSingleTokens(remembering.decode))).toBe(expected);
+    expect(expected).toBe('Hello world! again world! again world!');
+    expect(plain.windows).toHaveLength(2 * ids.length);
+    // The 5 distinct tokens' single windows once each, then only the two-token windows.
+    expect(remembering.windows.filter((window) => window.length === 1)).toHaveLength(5);
+    expect(remembering.windows.length).toBeLessThanOrEqual(ids.length + 5);
+  });
+
+  it('remembers at most `capacity` tokens and decodes the others each time', () => {
+    const { decode, windows } = counted();
+    const remembering = rememberingSingleTokens(decode, 2);
+    for (const id of [0, 1, 2, 0, 1, 2]) remembering([id]);
+    expect(windows.map((window) => window[0])).toEqual([0, 1, 2, 2]);
+    expect(remembering([0, 1])).toBe('Hello wor');
   });
 });

@@ -29,10 +29,10 @@ describe('LogitsProcessor (OpenAI semantics)', () => {
     expect(Array.from(processor.apply(row()))).toEqual([3.5, 2, 3, Number.NEGATIVE_INFINITY]);
   });
 
-  it('does not change the logits it was given', () => {
+  it('adjusts the row it was given in place (a decode step reads its row once) and returns it', () => {
     const logits = row();
-    new LogitsProcessor({ logitBias: { 1: 10 } }).apply(logits);
-    expect(Array.from(logits)).toEqual([1, 2, 3, 4]);
+    expect(new LogitsProcessor({ logitBias: { 1: 10 } }).apply(logits)).toBe(logits);
+    expect(Array.from(logits)).toEqual([1, 12, 3, 4]);
   });
 
   it('refuses a biased token id past the vocabulary with an InvalidInputError naming it', () => {

@@ -42,3 +42,24 @@ function commonPrefix(a: string, b: string): number {
   while (i < a.length && i < b.length && a[i] === b[i]) i++;
   return i;
 }
+
+/**
+ * `decode` that remembers the text of single tokens (at most `capacity` of them; a decode is pure). The
+ * incremental decoder's window before the newest token is one token at most steps, so a step then decodes
+ * one window instead of two.
+ */
+export function rememberingSingleTokens(
+  decode: (ids: number[]) => string,
+  capacity = 16_384,
+): (ids: number[]) => string {
+  const singles = new Map<number, string>();
+  return (ids) => {
+    if (ids.length !== 1) return decode(ids);
+    let text = singles.get(ids[0]!);
+    if (text === undefined) {
+      text = decode(ids);
+      if (singles.size < capacity) singles.set(ids[0]!, text);
+    }
+    return text;
+  };
+}

@@ -133,9 +133,8 @@ export class LogitsProcessor {
     return !frequencyPenalty && !presencePenalty && (!logitBias || Object.keys(logitBias).length === 0);
   }
 
-  /** The adjusted copy of one row of logits; token ids past the vocabulary are the caller's mistake. */
-  apply(logits: Float32Array): Float32Array {
-    const out = Float32Array.from(logits);
+  /** Adjusts one row of logits in place and returns it; token ids past the vocabulary are the caller's mistake. */
+  apply(out: Float32Array): Float32Array {
     for (const [token] of this.#bias) {
       if (token >= out.length) {
         throw new InvalidInputError(

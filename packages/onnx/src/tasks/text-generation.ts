@@ -34,7 +34,7 @@ import {
   vocabularyOf,
 } from '../generation/constrained/index.ts';
 import { ContinuousBatcher, type Lane } from '../generation/continuous.ts';
-import { IncrementalDecoder } from '../generation/detokenizer.ts';
+import { IncrementalDecoder, rememberingSingleTokens } from '../generation/detokenizer.ts';
 import { argmax, LogitsProcessor, sample, seededRandom } from '../generation/sampling.ts';
 import { StopScanner } from '../generation/stop.ts';
 import {
@@ -247,8 +247,9 @@ export function textGenerationTask({
     }
     return { kind: 'text' };
   }
-  const decode = (ids: number[]) =>
-    ids.length ? tokenizer.tokenizer.decode(ids, { skip_special_tokens: true }) : '';
+  const decode = rememberingSingleTokens((ids: number[]) =>
+    ids.length ? tokenizer.tokenizer.decode(ids, { skip_special_tokens: true }) : '',
+  );
   const ort = session.ort;
   const scalar = (type: string, value: bigint | boolean) =>
     type === 'bool'
@@ -284,18 +285,15 @@ export function textGenerationTask({
 
   /**
    * The next token from a row of logits: penalties and logit bias first, then the grammar's mask (which
-   * tokens may come next), then greedy or sampled.
+   * tokens may come next), then greedy or sampled. The row is the step's own, read once: adjusted in place.
    */
   function chooser(input: Input): (logits: Float32Array, mask: Uint32Array | undefined) => number {
     const pick = picker(input);
     const processor = LogitsProcessor.isNoop(input) ? undefined : new LogitsProcessor(input);
     return (row, mask) => {
-      let logits = processor ? processor.apply(row) : row;
-      if (mask) {
-        if (logits === row) logits = Float32Array.from(row);
-        applyMask(logits, mask);
-      }
-      const token = pick(logits);
+      processor?.apply(row);
+      if (mask) applyMask(row, mask);
+      const token = pick(row);
       processor?.record(token);
       return token;
     };
